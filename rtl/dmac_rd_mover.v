@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// Read back-end: splits a source range into INCR bursts and pushes the returned beats into the data FIFO.
+//
+// A burst is issued only when the FIFO has room reserved for all its beats
+// (credit), so read data can always be accepted (RREADY stays high) and a
+// stalled write side never stalls the read channel of the bus.  A beat that
+// came back with SLVERR/DECERR, and every beat after it, is pushed marked as
+// poisoned so the write side never writes it.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module dmac_rd_mover #(
+    // Width of the data bus in bits
+    parameter DATA_WIDTH = 64,
+    // Width of the bus address
+    parameter ADDR_WIDTH = 32,
+    // Width of the AXI ID
+    parameter ID_WIDTH = 4,
+    // ARID used for data reads
+    parameter [ID_WIDTH-1:0] ID = 0,
+    // Longest burst in beats
+    parameter MAX_BURST_LEN = 16,
+    // Read bursts in flight at most
+    parameter MAX_OUTSTANDING = 8,
+    // Entries of the data FIFO this side fills
+    parameter FIFO_DEPTH = 64,
+    // Width of the beat counters
+    parameter COUNT_WIDTH = 33
+) (
+    input  wire                         clk,
+    input  wire                         rst,
+
+    // Job: read `beats` beats from `addr`
+    input  wire                         start,
+    input  wire [ADDR_WIDTH-1:0]        start_addr,
+    input  wire [COUNT_WIDTH-1:0]       start_beats,
+    // Stop issuing bursts (error elsewhere); what is in flight drains
+    input  wire                         stop,
+    // No burst left to issue and none in flight
+    output wire                         idle,
+
+    // Error report: one pulse at the first failing beat of a job
+    output reg                          err,
+    output reg  [ADDR_WIDTH-1:0]        err_addr,
+
+    // AXI read address channel
+    output wire [ID_WIDTH-1:0]          m_axi_arid,
+    output wire [ADDR_WIDTH-1:0]        m_axi_araddr,
+    output wire [7:0]                   m_axi_arlen,
+    output wire                         m_axi_arvalid,
+    input  wire                         m_axi_arready,
+
+    // AXI read data channel, already filtered to this ID
+    input  wire [DATA_WIDTH-1:0]        r_data,
+    input  wire [1:0]                   r_resp,
+    input  wire                         r_last,
+    input  wire                         r_valid,
+
+    // Data FIFO write side: {poison, data}
+    output wire [DATA_WIDTH:0]          fifo_wr_data,
+    output wire                         fifo_wr_en,
+    // FIFO entries freed this cycle (0 or 1)
+    input  wire                         fifo_rd_en
+);
+
+localparam DATA_BYTES = DATA_WIDTH / 8;
+
+// RESP[0] tells EXOKAY from OKAY and SLVERR from DECERR: both errors are handled alike.
+wire unused_resp = &{1'b0, r_resp[0]};
+localparam SIZE = $clog2(DATA_BYTES);
+// Counters of FIFO entries are 16 bits wide (FIFO_DEPTH <= 16384).
+localparam CREDIT_W = 16;
+localparam OUT_W = $clog2(MAX_OUTSTANDING) + 1;
+
+reg [ADDR_WIDTH-1:0]  addr_reg;
+reg [COUNT_WIDTH-1:0] beats_left_reg;
+reg [CREDIT_W-1:0]    credit_reg;
+reg [OUT_W-1:0]       outstanding_reg;
+reg                   poison_reg;
+
+reg [ADDR_WIDTH-1:0]  araddr_reg;
+reg [7:0]             arlen_reg;
+reg                   arvalid_reg;
+
+wire [8:0] burst_beats;
+
+dmac_burst_len #(
+    .DATA_BYTES(DATA_BYTES),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .COUNT_WIDTH(COUNT_WIDTH)
+) burst_len_inst (
+    .addr(addr_reg[11:0]),
+    .beats_left(beats_left_reg),
+    .beats(burst_beats)
+);
+
+// Start address of each burst in flight, in issue order (same ID: data returns in order).
+wire [ADDR_WIDTH-1:0] inflight_addr;
+wire                  inflight_full;
+wire                  r_beat = r_valid;
+wire                  r_burst_done = r_beat && r_last;
+wire                  r_bad = r_resp[1];
+
+wire issue = (!arvalid_reg || m_axi_arready) && !stop && beats_left_reg != 0 && !inflight_full
+           && credit_reg >= {7'd0, burst_beats};
+
+/* verilator lint_off PINCONNECTEMPTY */
+dmac_fifo #(
+    .WIDTH(ADDR_WIDTH),
+    .DEPTH(MAX_OUTSTANDING)
+) inflight_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(1'b0),
+    .wr_data(addr_reg),
+    .wr_en(issue),
+    .full(inflight_full),
+    .rd_data(inflight_addr),
+    .rd_valid(),
+    .rd_en(r_burst_done),
+    .count()
+);
+/* verilator lint_on PINCONNECTEMPTY */
+
+assign m_axi_arid    = ID;
+assign m_axi_araddr  = araddr_reg;
+assign m_axi_arlen   = arlen_reg;
+assign m_axi_arvalid = arvalid_reg;
+
+assign fifo_wr_data = {poison_reg || r_bad, r_data};
+assign fifo_wr_en   = r_beat;
+
+assign idle = !arvalid_reg && outstanding_reg == 0 && (beats_left_reg == 0 || stop);
+
+always @(posedge clk) begin
+    err <= 1'b0;
+
+    if (m_axi_arready) begin
+        arvalid_reg <= 1'b0;
+    end
+
+    if (issue) begin
+        araddr_reg     <= addr_reg;
+        arlen_reg      <= burst_beats[7:0] - 8'd1;
+        arvalid_reg    <= 1'b1;
+        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
+        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
+    end
+
+    credit_reg <= credit_reg
+                - (issue ? {7'd0, burst_beats} : 16'd0)
+                + {15'd0, fifo_rd_en};
+    outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
+                                       - {{(OUT_W-1){1'b0}}, r_burst_done};
+
+    if (r_beat && r_bad && !poison_reg) begin
+        poison_reg <= 1'b1;
+        err        <= 1'b1;
+        err_addr   <= inflight_addr;
+    end
+
+    if (start) begin
+        addr_reg       <= start_addr;
+        beats_left_reg <= start_beats;
+        poison_reg     <= 1'b0;
+        // The FIFO is empty between jobs (the engine clears it).
+        credit_reg     <= FIFO_DEPTH[CREDIT_W-1:0];
+    end
+
+    if (rst) begin
+        beats_left_reg  <= 0;
+        credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
+        outstanding_reg <= 0;
+        poison_reg      <= 1'b0;
+        arvalid_reg     <= 1'b0;
+        err             <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

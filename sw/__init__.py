@@ -1,0 +1,1 @@
+"""Software the simulated CPU runs: Linux-like DMA layers and the controller's driver."""

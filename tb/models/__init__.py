@@ -1,0 +1,1 @@
+"""Hardware models around the controller (memory, interconnect, CPU, peripherals)."""

