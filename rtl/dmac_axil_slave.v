@@ -72,13 +72,14 @@ assign s_axil_rresp   = 2'b00;
 assign s_axil_rvalid  = rvalid_reg;
 
 assign reg_wr_en   = aw_held_reg && w_held_reg;
-assign reg_wr_addr = aw_addr_reg;
+// Registers are 32-bit words: the byte lanes come from WSTRB, not the low address bits.
+assign reg_wr_addr = {aw_addr_reg[ADDR_WIDTH-1:2], 2'b00};
 assign reg_wr_data = w_data_reg;
 assign reg_wr_strb = w_strb_reg;
-assign reg_rd_addr = ar_addr_reg;
+assign reg_rd_addr = {ar_addr_reg[ADDR_WIDTH-1:2], 2'b00};
 
 // Protection bits are accepted and not used: every register is open to every master.
-wire unused = &{1'b0, s_axil_awprot, s_axil_arprot};
+wire unused = &{1'b0, s_axil_awprot, s_axil_arprot, aw_addr_reg[1:0], ar_addr_reg[1:0]};
 
 always @(posedge clk) begin
     if (s_axil_awvalid && s_axil_awready) begin

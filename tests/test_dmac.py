@@ -1,0 +1,28 @@
+"""Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tb.toolchain import assert_passed, run_bench
+
+CONFIGS = {
+    "dw32": {"DATA_WIDTH": 32},
+    "dw64": {"DATA_WIDTH": 64},
+}
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_dmac(sim: str, config: str) -> None:
+    params = CONFIGS[config]
+    results = run_bench(
+        sim,
+        toplevel="dmac",
+        test_module="tb.test_dmac",
+        build_name=f"dmac-{config}",
+        parameters=params,
+        extra_env={"DMAC_PARAMS": json.dumps(params)},
+    )
+    assert_passed(results)
