@@ -59,9 +59,14 @@ class DmacTB:
     def __init__(self, dut, mem_size: int = 1 << 21, seed: int | None = None) -> None:  # type: ignore[no-untyped-def]
         self.dut = dut
         self.params = Params.from_env()
-        self.seed = random.getrandbits(32) if seed is None else seed
+        if seed is None:
+            # DMAC_SEED replays one test; otherwise cocotb's seed (COCOTB_RANDOM_SEED) drives it.
+            seed = int(os.environ.get("DMAC_SEED", random.getrandbits(32)))
+        self.seed = seed
         self.rng = random.Random(self.seed)
-        dut._log.info("bench seed %d, parameters %s", self.seed, self.params)
+        dut._log.info(
+            "bench seed %d (replay: DMAC_SEED=%d), parameters %s", self.seed, self.seed, self.params
+        )
 
         # Reset is held from time 0: the bus models must never see X on READY.
         dut.rst.value = 1

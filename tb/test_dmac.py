@@ -123,21 +123,21 @@ async def test_chain(dut, n_desc: int, backpressure: float) -> None:  # type: ig
 
 @cocotb.test()
 @cocotb.parametrize(
-    length=["1 beat", "2 beats", "burst-1", "burst", "burst+1", "255 beats", "4 KiB", "64 KiB"],
+    length=["beat1", "beats2", "burst_m1", "burst", "burst_p1", "beats255", "kib4", "kib64"],
 )
 async def test_length(dut, length: str) -> None:  # type: ignore[no-untyped-def]
     """Single descriptors from one beat to 64 KiB, under back-pressure."""
     tb = await setup(dut, backpressure=0.2)
     db, burst = tb.params.data_bytes, tb.params.MAX_BURST_LEN
     nbytes = {
-        "1 beat": db,
-        "2 beats": 2 * db,
-        "burst-1": max(1, burst - 1) * db,
+        "beat1": db,
+        "beats2": 2 * db,
+        "burst_m1": max(1, burst - 1) * db,
         "burst": burst * db,
-        "burst+1": (burst + 1) * db,
-        "255 beats": 255 * db,
-        "4 KiB": 4096,
-        "64 KiB": 65536,
+        "burst_p1": (burst + 1) * db,
+        "beats255": 255 * db,
+        "kib4": 4096,
+        "kib64": 65536,
     }[length]
     chain = make_chain(tb, [nbytes])
     await run_and_check(tb, 0, chain[0][0])
@@ -161,13 +161,13 @@ async def test_4k_boundary(dut) -> None:  # type: ignore[no-untyped-def]
 @cocotb.test()
 @cocotb.parametrize(
     fault=[
-        "src unaligned",
-        "dst unaligned",
-        "len unaligned",
-        "len zero",
-        "src beyond address space",
-        "dst wraps address space",
-        "next misaligned",
+        "src_align",
+        "dst_align",
+        "len_align",
+        "len_zero",
+        "src_range",
+        "dst_wrap",
+        "next_align",
     ],
 )
 async def test_bad_descriptor(dut, fault: str) -> None:  # type: ignore[no-untyped-def]
@@ -182,20 +182,20 @@ async def test_bad_descriptor(dut, fault: str) -> None:  # type: ignore[no-untyp
     limit = 1 << tb.params.ADDR_WIDTH
     chain = make_chain(tb, [8 * db, 8 * db, 8 * db])
     bad = chain[1][1]
-    if fault == "src unaligned":
+    if fault == "src_align":
         bad.src += 1
-    elif fault == "dst unaligned":
+    elif fault == "dst_align":
         bad.dst += db // 2
-    elif fault == "len unaligned":
+    elif fault == "len_align":
         bad.length -= 1
-    elif fault == "len zero":
+    elif fault == "len_zero":
         bad.length = 0
-    elif fault == "src beyond address space":
+    elif fault == "src_range":
         bad.src = limit
-    elif fault == "dst wraps address space":
+    elif fault == "dst_wrap":
         bad.dst = limit - 4 * db
     tb.put_chain(chain)
-    if fault == "next misaligned":
+    if fault == "next_align":
         first_addr, first = chain[0]
         first.next += 8
         tb.ram.write(first_addr, first.pack())

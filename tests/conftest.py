@@ -1,13 +1,16 @@
-"""Shared pytest set-up: the simulator axis and the regression summary table."""
+"""Shared pytest set-up: the simulator axis, the cocotb bench fixture, the regression summary."""
 
 from __future__ import annotations
 
-import os
-import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tb.toolchain import SIMULATORS
+from tb.toolchain import SIMULATORS, assert_passed, run_bench
+
+RESULTS_KEY = "cocotb_results"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,36 +34,67 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.sim)
 
 
-_rows: list[tuple[str, str, float]] = []
+@pytest.fixture
+def bench(sim: str, record_property: Callable[[str, object], None]) -> Callable[..., None]:
+    """Build and run a cocotb bench on ``sim``; fail unless its tests ran and all passed.
+
+    Takes the keyword arguments of :func:`tb.toolchain.run_bench`.
+    """
+
+    def run(**kwargs: object) -> None:
+        results = run_bench(sim, **kwargs)  # type: ignore[arg-type]
+        record_property(RESULTS_KEY, str(results))
+        assert_passed(results)
+
+    return run
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        _rows.append((item.nodeid, report.outcome, report.duration))
+# -- regression summary: one row per cocotb test, from the results files of this run ---------
+
+_results: list[tuple[str, str]] = []
 
 
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):  # type: ignore[no-untyped-def]
-    # Under xdist the controller sees every worker's reports here.
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        key = (report.nodeid, report.outcome, report.duration)
-        if key not in _rows:
-            _rows.append(key)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # On the controller too under xdist: user_properties travel with the report.
+    if report.when == "call":
+        for key, value in report.user_properties:
+            if key == RESULTS_KEY:
+                _results.append((report.nodeid, str(value)))
+
+
+def _cocotb_rows(nodeid: str, path: Path) -> list[tuple[str, str, str, str]]:
+    bench_id = nodeid.split("::")[-1]
+    rows = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        if case.find("failure") is not None or case.find("error") is not None:
+            outcome = "FAIL"
+        elif case.find("skipped") is not None:
+            outcome = "SKIP"
+        else:
+            outcome = "pass"
+        sim_ns = props.get("sim_time_duration", "")
+        rows.append((bench_id, case.get("name", "?"), outcome, sim_ns))
+    return rows
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    if not _rows or os.environ.get("DMAC_NO_SUMMARY"):
+    if not _results:
+        return
+    rows: list[tuple[str, str, str, str]] = []
+    for nodeid, path in sorted(set(_results)):
+        if Path(path).exists():
+            rows.extend(_cocotb_rows(nodeid, Path(path)))
+    if not rows:
         return
     tr = terminalreporter
-    width = max(len(r[0]) for r in _rows)
-    tr.write_sep("=", "regression summary")
-    tr.write_line(f"{'test':<{width}}  {'result':<7}  {'seconds':>8}")
-    for nodeid, outcome, duration in sorted(set(_rows)):
-        tr.write_line(f"{nodeid:<{width}}  {outcome:<7}  {duration:8.1f}")
-    counts: dict[str, int] = {}
-    for _, outcome, _ in set(_rows):
-        counts[outcome] = counts.get(outcome, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    tr.write_line(f"total: {summary} ({time.strftime('%H:%M:%S')})")
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    tr.write_sep("=", "cocotb regression summary")
+    tr.write_line(f"{'bench':<{w0}}  {'test':<{w1}}  result  sim time (ns)")
+    for bench_id, name, outcome, sim_ns in rows:
+        ns = f"{float(sim_ns):>13.0f}" if sim_ns else ""
+        tr.write_line(f"{bench_id:<{w0}}  {name:<{w1}}  {outcome:<6}  {ns}")
+    failed = sum(r[2] == "FAIL" for r in rows)
+    passed = sum(r[2] == "pass" for r in rows)
+    tr.write_line(f"cocotb tests: {passed} passed, {failed} failed, {len(rows)} ran")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
-
-from tb.toolchain import assert_passed, run_bench
 
 CONFIGS = {
     "dw32": {"DATA_WIDTH": 32},
@@ -15,14 +14,12 @@ CONFIGS = {
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_dmac(sim: str, config: str) -> None:
+def test_dmac(bench: Callable[..., None], config: str) -> None:
     params = CONFIGS[config]
-    results = run_bench(
-        sim,
+    bench(
         toplevel="dmac",
         test_module="tb.test_dmac",
         build_name=f"dmac-{config}",
         parameters=params,
         extra_env={"DMAC_PARAMS": json.dumps(params)},
     )
-    assert_passed(results)
