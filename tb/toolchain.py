@@ -106,8 +106,8 @@ def run_bench(
             "--x-initial",
             "unique",
         ]
-        if waves:
-            build_args += ["--trace-fst", "--trace-structs"]
+        # With waves the runner adds --trace (VCD, dump.vcd): the wheel's FST writer
+        # needs lz4.h, which a fresh machine does not have.
     runner.build(
         sources=list(sources if sources is not None else rtl_sources()),
         includes=[RTL_DIR],

