@@ -174,18 +174,28 @@ wire job_out_of_range = (job_desc & ~ADDR_MASK) != 64'd0
 wire [64:0] src_last = {1'b0, desc_src} + {33'd0, desc_len} - 65'd1;
 wire [64:0] dst_last = {1'b0, desc_dst} + {33'd0, desc_len} - 65'd1;
 wire        desc_zero = desc_len == 32'd0;
-wire        desc_unaligned = ((desc_src[SIZE-1:0] | desc_dst[SIZE-1:0] | desc_len[SIZE-1:0]) != 0);
 wire        desc_out_of_range = src_last > {1'b0, ADDR_MASK} || dst_last > {1'b0, ADDR_MASK};
 wire [3:0]  decode_err = desc_zero         ? DMAC_ERR_BAD_LEN :
                          desc_out_of_range ? DMAC_ERR_ADDR_RANGE :
-                         desc_unaligned    ? DMAC_ERR_UNALIGNED :
                                              DMAC_ERR_NONE;
 
 /*
  * Data path: read back-end -> FIFO -> write back-end
  */
 wire                   mv_start = state_reg == STATE_DECODE && decode_err == DMAC_ERR_NONE;
-wire [COUNT_WIDTH-1:0] mv_beats = {1'b0, desc_len} >> SIZE;
+// Any byte alignment: the read side fetches the bus words covering the
+// source range, the write side writes those covering the destination
+// range, and the realigner shifts bytes between the two.
+localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
+wire [SIZE-1:0]        src_off = desc_src[SIZE-1:0];
+wire [SIZE-1:0]        dst_off = desc_dst[SIZE-1:0];
+wire [COUNT_WIDTH-1:0] rd_beats = ({1'b0, desc_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off}
+                                  + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] wr_beats = ({1'b0, desc_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off}
+                                  + ROUND_UP) >> SIZE;
+wire [SIZE-1:0]        last_lane = dst_off + desc_len[SIZE-1:0] - 1'b1;
+wire [ADDR_WIDTH-1:0]  src_word = {desc_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+wire [ADDR_WIDTH-1:0]  dst_word = {desc_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire                   mv_stop = err_reg != DMAC_ERR_NONE;
 
 wire                   rd_idle;
@@ -211,9 +221,18 @@ wire [DATA_BYTES-1:0]  wr_wstrb;
 wire                   wr_wlast;
 wire                   wr_wvalid;
 
-wire [DATA_WIDTH:0]           fifo_wr_data;
-wire                          fifo_wr_en;
-wire [DATA_WIDTH:0]           fifo_rd_data;
+wire [DATA_WIDTH-1:0]         rd_beat_data;
+wire                          rd_beat_poison;
+wire                          rd_beat_valid;
+
+wire [DATA_WIDTH-1:0]         al_data;
+wire [DATA_BYTES-1:0]         al_strb;
+wire                          al_poison;
+wire                          al_valid;
+
+// FIFO entries: {poison, strobe, data}
+localparam FIFO_W = DATA_WIDTH + DATA_BYTES + 1;
+wire [FIFO_W-1:0]             fifo_rd_data;
 wire                          fifo_rd_valid;
 wire                          fifo_rd_en;
 wire [$clog2(FIFO_DEPTH):0]   fifo_count;
@@ -237,8 +256,8 @@ dmac_rd_mover #(
     .clk(clk),
     .rst(rst),
     .start(mv_start),
-    .start_addr(desc_src[ADDR_WIDTH-1:0]),
-    .start_beats(mv_beats),
+    .start_addr(src_word),
+    .start_beats(rd_beats),
     .stop(mv_stop),
     .idle(rd_idle),
     .err(rd_err),
@@ -252,21 +271,43 @@ dmac_rd_mover #(
     .r_resp(m_axi_rresp),
     .r_last(m_axi_rlast),
     .r_valid(r_data_beat),
-    .fifo_wr_data(fifo_wr_data),
-    .fifo_wr_en(fifo_wr_en),
+    .beat_data(rd_beat_data),
+    .beat_poison(rd_beat_poison),
+    .beat_valid(rd_beat_valid),
     .fifo_rd_en(fifo_rd_en)
+);
+
+dmac_realign #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .COUNT_WIDTH(COUNT_WIDTH)
+) realign_inst (
+    .clk(clk),
+    .rst(rst),
+    .start(mv_start),
+    .src_off(src_off),
+    .dst_off(dst_off),
+    .out_beats(wr_beats),
+    .last_lane(last_lane),
+    .in_beats(rd_beats),
+    .in_data(rd_beat_data),
+    .in_poison(rd_beat_poison),
+    .in_valid(rd_beat_valid),
+    .out_data(al_data),
+    .out_strb(al_strb),
+    .out_poison(al_poison),
+    .out_valid(al_valid)
 );
 
 /* verilator lint_off PINCONNECTEMPTY */
 dmac_fifo #(
-    .WIDTH(DATA_WIDTH + 1),
+    .WIDTH(FIFO_W),
     .DEPTH(FIFO_DEPTH)
 ) data_fifo_inst (
     .clk(clk),
     .rst(rst),
     .clear(fifo_clear),
-    .wr_data(fifo_wr_data),
-    .wr_en(fifo_wr_en),
+    .wr_data({al_poison, al_strb, al_data}),
+    .wr_en(al_valid),
     .full(),
     .rd_data(fifo_rd_data),
     .rd_valid(fifo_rd_valid),
@@ -288,8 +329,8 @@ dmac_wr_mover #(
     .clk(clk),
     .rst(rst),
     .start(mv_start),
-    .start_addr(desc_dst[ADDR_WIDTH-1:0]),
-    .start_beats(mv_beats),
+    .start_addr(dst_word),
+    .start_beats(wr_beats),
     .stop(mv_stop),
     .idle(wr_idle),
     .acked_beats(wr_acked),
@@ -323,10 +364,12 @@ wire [64:0] wr_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, wr_err_addr};
 /* verilator lint_on UNUSEDSIGNAL */
 
 // Bytes the destination really received, in order, before any failure.
+// Write beat m covers transfer bytes up to m * DATA_BYTES - dst_off.
 wire [COUNT_WIDTH-1:0] moved_beats = (wr_acked < wr_good) ? wr_acked : wr_good;
-// At most the descriptor length, which fits in 32 bits
-wire [31:0] moved_bytes = moved_beats[31:0] << SIZE;
-wire unused_moved = &{1'b0, moved_beats[COUNT_WIDTH-1:32]};
+wire [COUNT_WIDTH+SIZE-1:0] moved_span = {moved_beats, {SIZE{1'b0}}}
+                                       - {{(COUNT_WIDTH){1'b0}}, dst_off};
+wire [31:0] moved_bytes = moved_beats == 0 ? 32'd0 :
+                          moved_span >= {{(SIZE+1){1'b0}}, desc_len} ? desc_len : moved_span[31:0];
 
 /*
  * Status write-back image: LEN := bytes moved, CTRL[31:16] := status

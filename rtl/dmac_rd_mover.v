@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Read back-end: splits a source range into INCR bursts and pushes the returned beats into the data FIFO.
+// Read back-end: splits a source range into INCR bursts and passes the returned beats on towards the data FIFO.
 //
 // A burst is issued only when the FIFO has room reserved for all its beats
 // (credit), so read data can always be accepted (RREADY stays high) and a
-// stalled write side never stalls the read channel of the bus.  A beat that
+// stalled write side never stalls the read channel of the bus.  One entry is
+// kept back per job for the extra beat the realigner may flush at its end.  A beat that
 // came back with SLVERR/DECERR, and every beat after it, is pushed marked as
 // poisoned so the write side never writes it.
 `resetall
@@ -57,10 +58,11 @@ module dmac_rd_mover #(
     input  wire                         r_last,
     input  wire                         r_valid,
 
-    // Data FIFO write side: {poison, data}
-    output wire [DATA_WIDTH:0]          fifo_wr_data,
-    output wire                         fifo_wr_en,
-    // FIFO entries freed this cycle (0 or 1)
+    // Returned beats, in order, to the realigner (never stalled)
+    output wire [DATA_WIDTH-1:0]        beat_data,
+    output wire                         beat_poison,
+    output wire                         beat_valid,
+    // A data FIFO entry was freed this cycle
     input  wire                         fifo_rd_en
 );
 
@@ -128,8 +130,9 @@ assign m_axi_araddr  = araddr_reg;
 assign m_axi_arlen   = arlen_reg;
 assign m_axi_arvalid = arvalid_reg;
 
-assign fifo_wr_data = {poison_reg || r_bad, r_data};
-assign fifo_wr_en   = r_beat;
+assign beat_data   = r_data;
+assign beat_poison = poison_reg || r_bad;
+assign beat_valid  = r_beat;
 
 assign idle = !arvalid_reg && outstanding_reg == 0 && (beats_left_reg == 0 || stop);
 
@@ -165,7 +168,7 @@ always @(posedge clk) begin
         beats_left_reg <= start_beats;
         poison_reg     <= 1'b0;
         // The FIFO is empty between jobs (the engine clears it).
-        credit_reg     <= FIFO_DEPTH[CREDIT_W-1:0];
+        credit_reg     <= FIFO_DEPTH[CREDIT_W-1:0] - 16'd1;
     end
 
     if (rst) begin

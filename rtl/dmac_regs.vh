@@ -135,7 +135,6 @@ localparam [3:0] DMAC_ERR_DESC_READ = 4'h2;
 localparam [3:0] DMAC_ERR_DATA_READ = 4'h3;
 localparam [3:0] DMAC_ERR_DATA_WRITE = 4'h4;
 localparam [3:0] DMAC_ERR_STATUS_WRITE = 4'h5;
-localparam [3:0] DMAC_ERR_UNALIGNED = 4'h6;
 localparam [3:0] DMAC_ERR_BAD_LEN = 4'h7;
 localparam [3:0] DMAC_ERR_ADDR_RANGE = 4'h8;
 

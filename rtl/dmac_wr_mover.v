@@ -49,8 +49,8 @@ module dmac_wr_mover #(
     output reg                          err,
     output reg  [ADDR_WIDTH-1:0]        err_addr,
 
-    // Data FIFO read side: {poison, data}
-    input  wire [DATA_WIDTH:0]          fifo_rd_data,
+    // Data FIFO read side: {poison, strobe, data}
+    input  wire [DATA_WIDTH+DATA_WIDTH/8:0] fifo_rd_data,
     input  wire                         fifo_rd_valid,
     input  wire [$clog2(FIFO_DEPTH):0]  fifo_count,
     output wire                         fifo_rd_en,
@@ -125,7 +125,7 @@ wire w_fire = m_axi_wvalid && m_axi_wready;
 wire w_done = w_fire && m_axi_wlast;
 wire b_fire = b_valid;
 wire b_bad  = b_resp[1];
-wire fifo_poison = fifo_rd_data[DATA_WIDTH];
+wire fifo_poison = fifo_rd_data[DATA_WIDTH+DATA_BYTES];
 
 /* verilator lint_off PINCONNECTEMPTY */
 dmac_fifo #(
@@ -169,7 +169,7 @@ assign m_axi_awvalid = awvalid_reg;
 // Beats of an announced burst are in the FIFO by construction.
 assign m_axi_wvalid = wq_valid && fifo_rd_valid;
 assign m_axi_wdata  = fifo_rd_data[DATA_WIDTH-1:0];
-assign m_axi_wstrb  = fifo_poison ? {DATA_BYTES{1'b0}} : {DATA_BYTES{1'b1}};
+assign m_axi_wstrb  = fifo_poison ? {DATA_BYTES{1'b0}} : fifo_rd_data[DATA_WIDTH +: DATA_BYTES];
 assign m_axi_wlast  = wbeat_reg == wq_len;
 assign fifo_rd_en   = w_fire;
 

@@ -29,9 +29,8 @@ class ChainResult:
 class DmacModel:
     """Memory image plus the rules of one descriptor chain run."""
 
-    def __init__(self, image: bytes, data_bytes: int, addr_width: int) -> None:
+    def __init__(self, image: bytes, addr_width: int) -> None:
         self.mem = bytearray(image)
-        self.data_bytes = data_bytes
         self.addr_limit = 1 << addr_width
 
     def _u32(self, addr: int) -> int:
@@ -56,8 +55,6 @@ class DmacModel:
             return DmacErr.BAD_LEN
         if not (self._in_range(src, length) and self._in_range(dst, length)):
             return DmacErr.ADDR_RANGE
-        if (src | dst | length) % self.data_bytes:
-            return DmacErr.UNALIGNED
         return DmacErr.NONE
 
     def run_chain(self, first: int) -> ChainResult:

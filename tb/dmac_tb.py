@@ -160,9 +160,7 @@ class DmacTB:
             self.ram.write(addr, d.pack())
 
     def model(self) -> DmacModel:
-        return DmacModel(
-            self.ram.read(0, self.mem_size), self.params.data_bytes, self.params.ADDR_WIDTH
-        )
+        return DmacModel(self.ram.read(0, self.mem_size), self.params.ADDR_WIDTH)
 
     def check_memory(self, model: DmacModel) -> None:
         """Every byte of the RAM equals the model's: copied, written back, or untouched."""
