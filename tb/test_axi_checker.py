@@ -364,6 +364,11 @@ scenario(LITE_X_SCENARIOS, "ERRM_WDATA_X", lw(data="X", strb=0x8), {"wvalid": 0}
 scenario(LITE_X_SCENARIOS, "ERRS_RDATA_X", *LITE_READ, lr(data="X"), {"rvalid": 0})
 
 
+def params(table: dict[str, Scenario]) -> list[cocotb.Param]:
+    """The scenarios as test parameters, each test named after its scenario."""
+    return [cocotb.Param(value=sc, name=name) for name, sc in table.items()]
+
+
 async def run_scenario(dut: SimHandleBase, prefix: str, sc: Scenario) -> Harness:
     h = Harness(dut)
     await h.reset(idle_after=0 if sc.at_release else 1)
@@ -375,33 +380,33 @@ async def run_scenario(dut: SimHandleBase, prefix: str, sc: Scenario) -> Harness
 
 
 @cocotb.test()
-@cocotb.parametrize(name=list(AXI_SCENARIOS))
-async def test_axi_violation(dut: SimHandleBase, name: str) -> None:
+@cocotb.parametrize(rule=params(AXI_SCENARIOS))
+async def test_axi_violation(dut: SimHandleBase, rule: Scenario) -> None:
     """Each AXI4 scenario is reported under exactly its rule name."""
-    await run_scenario(dut, "m_axi", AXI_SCENARIOS[name])
+    await run_scenario(dut, "m_axi", rule)
 
 
 @cocotb.skipif(not FOUR_STATE, reason="X/Z need a four-state simulator")
 @cocotb.test()
-@cocotb.parametrize(name=list(AXI_X_SCENARIOS))
-async def test_axi_x(dut: SimHandleBase, name: str) -> None:
+@cocotb.parametrize(rule=params(AXI_X_SCENARIOS))
+async def test_axi_x(dut: SimHandleBase, rule: Scenario) -> None:
     """X/Z on AXI4 handshakes and on payload while VALID."""
-    await run_scenario(dut, "m_axi", AXI_X_SCENARIOS[name])
+    await run_scenario(dut, "m_axi", rule)
 
 
 @cocotb.test()
-@cocotb.parametrize(name=list(LITE_SCENARIOS))
-async def test_axil_violation(dut: SimHandleBase, name: str) -> None:
+@cocotb.parametrize(rule=params(LITE_SCENARIOS))
+async def test_axil_violation(dut: SimHandleBase, rule: Scenario) -> None:
     """Each AXI4-Lite scenario is reported under exactly its rule name."""
-    await run_scenario(dut, "s_axil", LITE_SCENARIOS[name])
+    await run_scenario(dut, "s_axil", rule)
 
 
 @cocotb.skipif(not FOUR_STATE, reason="X/Z need a four-state simulator")
 @cocotb.test()
-@cocotb.parametrize(name=list(LITE_X_SCENARIOS))
-async def test_axil_x(dut: SimHandleBase, name: str) -> None:
+@cocotb.parametrize(rule=params(LITE_X_SCENARIOS))
+async def test_axil_x(dut: SimHandleBase, rule: Scenario) -> None:
     """X/Z on AXI4-Lite handshakes and on payload while VALID."""
-    await run_scenario(dut, "s_axil", LITE_X_SCENARIOS[name])
+    await run_scenario(dut, "s_axil", rule)
 
 
 # -- legal traffic -------------------------------------------------------------------------
@@ -417,6 +422,8 @@ class Burst:
     strb: list[int] = field(default_factory=list)  # writes: the lanes each beat may use
     data: list[int] = field(default_factory=list)
     resp: list[int] = field(default_factory=list)
+    aw_after: int = 0  # writes: W beats the master sends before it offers the AW
+    w_accepted: int = 0
 
 
 # Hand-computed legal strobes (AXI spec A3.4.3), independent of the checker's own lane maths.
@@ -455,12 +462,28 @@ def random_bursts(rng: random.Random, count: int) -> list[Burst]:
     return out
 
 
+class Readiness:
+    """READY pattern with long stalls: each READY switches now and then between a mostly
+    ready phase and a stalled one, so one channel can run far ahead of another."""
+
+    def __init__(self, rng: random.Random, ready: float = 0.8) -> None:
+        self.rng = rng
+        self.ready = ready
+        self.stalled: dict[str, bool] = {}
+
+    def __call__(self, name: str) -> int:
+        stalled = self.stalled.get(name, False) ^ (self.rng.random() < 0.05)
+        self.stalled[name] = stalled
+        return int(self.rng.random() < (0.05 if stalled else self.ready))
+
+
 class AxiTraffic:
     """Plays master and slave of the AXI4 port at once, cycle by cycle.
 
     Both sides are Python, so each handshake is known from what was driven:
-    no sampling races.  Random idles on every VALID, random READYs; the W
-    channel runs ahead of AW, R beats of different IDs interleave.
+    no sampling races.  Random idles on every VALID, READYs with long stalls;
+    some W bursts start or finish before their AW, R beats of different IDs
+    interleave.
     """
 
     def __init__(self, dut: SimHandleBase, rng: random.Random, writes: list[Burst],
@@ -472,6 +495,8 @@ class AxiTraffic:
         for bu in writes:
             bu.strb = [s & rng.choice((0xFF, 0xFF, 0xFF, rng.getrandbits(8))) for s in bu.strb]
             bu.data = [rng.getrandbits(64) for _ in bu.strb]
+            if rng.random() < 0.3:
+                bu.aw_after = rng.randint(1, bu.length + 1)
         self.aw_todo = deque(writes)
         self.w_todo = deque((bu, i) for bu in writes for i in range(bu.length + 1))
         self.ar_todo = deque(reads)
@@ -481,6 +506,7 @@ class AxiTraffic:
         self.b: tuple[Burst, int] | None = None
         self.r: tuple[Burst, int, int, int] | None = None
         self.ready = dict.fromkeys(("awready", "wready", "arready", "bready", "rready"), 0)
+        self.readiness = Readiness(rng)
         self.aw_accepted: deque[Burst] = deque()
         self.aw_count = self.w_bursts = self.unpaired_w = 0
         self.b_todo: deque[Burst] = deque()
@@ -488,6 +514,7 @@ class AxiTraffic:
         self.last_rid: int | None = None
         self.writes_done: list[Burst] = []
         self.reads_done: list[Burst] = []
+        self.w_beats_before_aw = 0  # W beats accepted before their AW
         self.w_before_aw = 0  # W bursts complete before their AW
         self.r_switches = 0  # R beats of another ID inside an unfinished burst
 
@@ -503,7 +530,7 @@ class AxiTraffic:
             self.decide()
             await RisingEdge(self.dut.clk)
             self.handshakes()
-        for name in self.ready:
+        for name in ("awvalid", "wvalid", "arvalid", "bvalid", "rvalid", *self.ready):
             self.h[name].value = 0
 
     def handshakes(self) -> None:
@@ -515,6 +542,9 @@ class AxiTraffic:
             self.aw = None
         if self.w and rdy["wready"]:
             bu, beat = self.w
+            bu.w_accepted += 1
+            if self.w_bursts >= self.aw_count:
+                self.w_beats_before_aw += 1
             if beat == bu.length:
                 if self.w_bursts >= self.aw_count:
                     self.w_before_aw += 1
@@ -543,7 +573,12 @@ class AxiTraffic:
     def decide(self) -> None:
         """Choose this cycle's VALIDs, payloads and READYs and drive them."""
         rng, h, idle = self.rng, self.h, self.idle
-        if self.aw is None and self.aw_todo and rng.random() < 0.3:
+        if (
+            self.aw is None
+            and self.aw_todo
+            and self.aw_todo[0].w_accepted >= self.aw_todo[0].aw_after
+            and rng.random() < 0.3
+        ):
             self.aw = self.aw_todo.popleft()
         if self.w is None and self.w_todo and rng.random() < 0.7:
             self.w = self.w_todo.popleft()
@@ -567,7 +602,7 @@ class AxiTraffic:
                 if not self.r_todo[rid]:
                     del self.r_todo[rid]
         for name in self.ready:
-            self.ready[name] = int(rng.random() < 0.6)
+            self.ready[name] = self.readiness(name)
             h[name].value = self.ready[name]
         for ch, bu in (("aw", self.aw), ("ar", self.ar)):
             h[f"{ch}valid"].value = int(bu is not None)
@@ -640,9 +675,16 @@ async def test_axi_legal_traffic(dut: SimHandleBase, seed: int) -> None:
     assert c["reads_outstanding"] == c["writes_outstanding"] == 0, c
     assert c["max_reads_outstanding"] >= 2 and c["max_writes_outstanding"] >= 2, c
     # The traffic really had the features the checker must accept.
+    assert traffic.w_beats_before_aw > 0, "no W beat before its AW"
     assert traffic.w_before_aw > 0, "no W burst completed before its AW"
     assert traffic.r_switches > 0, "no interleaved read data"
-    dut._log.info("counters %s", c)
+    dut._log.info(
+        "counters %s; W beats before AW %d, W bursts before AW %d, R ID switches %d",
+        c,
+        traffic.w_beats_before_aw,
+        traffic.w_before_aw,
+        traffic.r_switches,
+    )
 
 
 @cocotb.test()
@@ -702,6 +744,7 @@ class LiteTraffic:
         self.b: int | None = None
         self.r: tuple[int, int] | None = None
         self.ready = dict.fromkeys(("awready", "wready", "arready", "bready", "rready"), 0)
+        self.readiness = Readiness(rng)
         self.aw_acc: deque[int] = deque()
         self.w_acc: deque[tuple[int, int]] = deque()
         self.b_todo: deque[tuple[int, int, int]] = deque()
@@ -720,7 +763,7 @@ class LiteTraffic:
             self.decide()
             await RisingEdge(self.dut.clk)
             self.handshakes()
-        for name in self.ready:
+        for name in ("awvalid", "wvalid", "arvalid", "bvalid", "rvalid", *self.ready):
             self.h[name].value = 0
 
     def handshakes(self) -> None:
@@ -758,7 +801,7 @@ class LiteTraffic:
         if self.r is None and self.r_todo and rng.random() < 0.6:
             self.r = (rng.getrandbits(32), rng.choice((0, 3)))
         for name in self.ready:
-            self.ready[name] = int(rng.random() < 0.5)
+            self.ready[name] = self.readiness(name)
             h[name].value = self.ready[name]
         h["awvalid"].value = int(self.aw is not None)
         h["awaddr"].value = self.aw or 0
@@ -781,8 +824,10 @@ async def test_axil_legal_traffic(dut: SimHandleBase) -> None:
     seen: list[AxiLiteAccess] = []
     h.axil.add_callback(seen.append)
     await h.reset()
+    first = cocotb.start_soon(h.axil.wait_for_recv())  # the BusMonitor way to wait
     traffic = LiteTraffic(dut, random.Random(7), 40)
     await traffic.run()
+    assert first.result() is seen[0]
     await ClockCycles(dut.clk, 3)
     h.axil.assert_clean(idle=True)
     h.axi.assert_clean(idle=True)
@@ -829,6 +874,18 @@ async def test_max_wait(dut: SimHandleBase) -> None:
     await h.play("m_axi", [r(ready=0), *[{}] * 6, {"rready": 1}, {"rvalid": 0}])
     assert h.axi.rules == {"RECM_RREADY_MAX_WAIT"}
     assert len(h.axi.violations) == 1
+
+
+@cocotb.test()
+async def test_kill(dut: SimHandleBase) -> None:
+    """A killed checker stops checking."""
+    h = Harness(dut)
+    await h.reset()
+    h.axil.kill()
+    await h.play("s_axil", [lar(ready=0), {"arvalid": 0}])
+    assert not h.axil.violations
+    await h.play("m_axi", [ar(ready=0), {"arvalid": 0}])
+    assert h.axi.rules == {"ERRM_ARVALID_STABLE"}
 
 
 @cocotb.xfail(raises=AxiProtocolError, reason="fail_fast must end the test at the violation")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tb.toolchain import ROOT, assert_passed, run_bench
 
 
@@ -13,6 +11,6 @@ def test_axi_checker(sim: str) -> None:
         toplevel="axi_checker_harness",
         test_module="tb.test_axi_checker",
         build_name="axi_checker",
-        sources=[ROOT / Path("tb/hdl/axi_checker_harness.v")],
+        sources=[ROOT / "tb/hdl/axi_checker_harness.v"],
     )
     assert_passed(results)
