@@ -187,6 +187,11 @@ wire [63:0]                done_next;
 wire                       done_last;
 wire                       done_irq;
 
+wire [NUM_CHANNELS-1:0]    chan_pause;
+wire [NUM_CHANNELS-1:0]    chan_abort;
+wire                       engine_quiet;
+wire [CHAN_W-1:0]          engine_quiet_chan;
+
 wire                       res_valid;
 wire [CHAN_W-1:0]          res_chan;
 wire [31:0]                res_bytes;
@@ -206,6 +211,9 @@ generate
             .job_req(job_req[n]),
             .job_desc(job_desc[n*64 +: 64]),
             .job_grant(job_valid && job_ready && job_chan == n),
+            .pause_req(chan_pause[n]),
+            .abort_req(chan_abort[n]),
+            .quiet(engine_quiet && engine_quiet_chan == n),
             .done_valid(done_valid && done_chan == n),
             .done_err(done_err),
             .done_err_addr(done_err_addr),
@@ -247,6 +255,10 @@ dmac_engine #(
     .job_ready(job_ready),
     .job_chan(job_chan),
     .job_desc(job_desc[job_chan*64 +: 64]),
+    .chan_pause(chan_pause),
+    .chan_abort(chan_abort),
+    .quiet(engine_quiet),
+    .quiet_chan(engine_quiet_chan),
     .done_valid(done_valid),
     .done_chan(done_chan),
     .done_err(done_err),

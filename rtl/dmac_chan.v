@@ -21,6 +21,12 @@ module dmac_chan (
     output wire [63:0]  job_desc,
     input  wire         job_grant,
 
+    // To the engine while it runs this channel's job
+    output wire         pause_req,
+    output wire         abort_req,
+    // The engine holds this channel's job with nothing in flight
+    input  wire         quiet,
+
     // Outcome of this channel's job
     input  wire         done_valid,
     input  wire [3:0]   done_err,
@@ -38,25 +44,34 @@ module dmac_chan (
 
 `include "dmac_regs.vh"
 
+// Register state
 reg [63:0] desc_reg;
+reg        pause_reg;
+reg        en_done_reg;
+reg        en_err_reg;
+reg        en_end_reg;
+reg        en_aborted_reg;
+reg [7:0]  coal_threshold_reg;
+reg [23:0] coal_timeout_reg;
+
+// Chain state
 reg [63:0] cur_desc_reg;
 reg        busy_reg;
 reg        pending_reg;
+reg        in_engine_reg;
+reg        abort_reg;
 reg [3:0]  err_code_reg;
 reg [63:0] err_addr_reg;
 reg [31:0] residue_reg;
 reg [31:0] completed_reg;
+
+// Events
 reg        irq_done_reg;
 reg        irq_err_reg;
 reg        irq_end_reg;
-reg        en_done_reg;
-reg        en_err_reg;
-reg        en_end_reg;
-
-assign job_req  = pending_reg;
-assign job_desc = cur_desc_reg;
-assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
-          || (irq_end_reg && en_end_reg);
+reg        irq_aborted_reg;
+reg [7:0]  coal_count_reg;
+reg [23:0] coal_timer_reg;
 
 // Byte-lane merge of a register write
 function [31:0] merge;
@@ -76,15 +91,62 @@ wire wr_desc_lo    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_LO_OFFSET[5:0];
 wire wr_desc_hi    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_HI_OFFSET[5:0];
 wire wr_irq_status = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_STATUS_OFFSET[5:0];
 wire wr_irq_enable = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0];
+wire wr_irq_coal   = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_COAL_OFFSET[5:0];
 
-wire [31:0] wr_bits = merge(32'd0, reg_wr_data, reg_wr_strb);
-wire        start = wr_ctrl && wr_bits[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
+// Register images as they read, and the bits a write leaves (strobes applied)
+reg  [31:0] ctrl_image;
+reg  [31:0] irq_enable_image;
+reg  [31:0] irq_coal_image;
+always @* begin
+    ctrl_image = 32'd0;
+    ctrl_image[DMAC_CHAN_CTRL_PAUSE_LSB] = pause_reg;
+    irq_enable_image = 32'd0;
+    irq_enable_image[DMAC_CHAN_IRQ_ENABLE_DONE_LSB]    = en_done_reg;
+    irq_enable_image[DMAC_CHAN_IRQ_ENABLE_ERR_LSB]     = en_err_reg;
+    irq_enable_image[DMAC_CHAN_IRQ_ENABLE_END_LSB]     = en_end_reg;
+    irq_enable_image[DMAC_CHAN_IRQ_ENABLE_ABORTED_LSB] = en_aborted_reg;
+    irq_coal_image = 32'd0;
+    irq_coal_image[DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB +: DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH] = coal_threshold_reg;
+    irq_coal_image[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH]     = coal_timeout_reg;
+end
+
+wire [31:0] ctrl_wr       = merge(ctrl_image, reg_wr_data, reg_wr_strb);
+wire [31:0] irq_enable_wr = merge(irq_enable_image, reg_wr_data, reg_wr_strb);
+wire [31:0] irq_coal_wr   = merge(irq_coal_image, reg_wr_data, reg_wr_strb);
+wire [31:0] w1c           = merge(32'd0, reg_wr_data, reg_wr_strb);
+
+wire start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
+wire abort_cmd = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_ABORT_LSB] && busy_reg;
+// An abort of a channel that is not in the engine ends it at once.
+wire abort_now = (abort_cmd || abort_reg) && !in_engine_reg && !job_grant;
+wire paused    = pause_reg && busy_reg && (!in_engine_reg || quiet);
+
+assign job_req  = pending_reg && !pause_reg && !abort_reg;
+assign job_desc = cur_desc_reg;
+assign pause_req = pause_reg;
+assign abort_req = abort_reg;
+assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
+          || (irq_end_reg && en_end_reg) || (irq_aborted_reg && en_aborted_reg);
+
+// Interrupt coalescing: completions of descriptors with CTRL.IRQ are counted
+// and reported when the count reaches the threshold, when the timer runs
+// out, or when the chain stops for any reason.
+wire       done_ok    = done_valid && done_err == DMAC_ERR_NONE;
+wire       coal_hit   = done_ok && done_irq;
+wire [7:0] coal_count = coal_count_reg + {7'd0, coal_hit};
+wire       chain_stop = (done_valid && (done_err != DMAC_ERR_NONE || done_last)) || abort_now;
+wire       coal_fire  = coal_count != 8'd0 && (
+                            (coal_hit && coal_count >= coal_threshold_reg)
+                         || (coal_timeout_reg != 24'd0 && coal_timer_reg >= coal_timeout_reg)
+                         || chain_stop);
 
 always @* begin
     reg_rd_data = 32'd0;
     case (reg_rd_off)
+        DMAC_CHAN_CTRL_OFFSET[5:0]:        reg_rd_data = ctrl_image;
         DMAC_CHAN_STATUS_OFFSET[5:0]: begin
-            reg_rd_data[DMAC_CHAN_STATUS_BUSY_LSB] = busy_reg;
+            reg_rd_data[DMAC_CHAN_STATUS_BUSY_LSB]   = busy_reg;
+            reg_rd_data[DMAC_CHAN_STATUS_PAUSED_LSB] = paused;
             reg_rd_data[DMAC_CHAN_STATUS_ERR_CODE_LSB +: DMAC_CHAN_STATUS_ERR_CODE_WIDTH] = err_code_reg;
         end
         DMAC_CHAN_DESC_LO_OFFSET[5:0]:     reg_rd_data = desc_reg[31:0];
@@ -92,74 +154,110 @@ always @* begin
         DMAC_CHAN_CUR_DESC_LO_OFFSET[5:0]: reg_rd_data = cur_desc_reg[31:0];
         DMAC_CHAN_CUR_DESC_HI_OFFSET[5:0]: reg_rd_data = cur_desc_reg[63:32];
         DMAC_CHAN_IRQ_STATUS_OFFSET[5:0]: begin
-            reg_rd_data[DMAC_CHAN_IRQ_STATUS_DONE_LSB] = irq_done_reg;
-            reg_rd_data[DMAC_CHAN_IRQ_STATUS_ERR_LSB]  = irq_err_reg;
-            reg_rd_data[DMAC_CHAN_IRQ_STATUS_END_LSB]  = irq_end_reg;
+            reg_rd_data[DMAC_CHAN_IRQ_STATUS_DONE_LSB]    = irq_done_reg;
+            reg_rd_data[DMAC_CHAN_IRQ_STATUS_ERR_LSB]     = irq_err_reg;
+            reg_rd_data[DMAC_CHAN_IRQ_STATUS_END_LSB]     = irq_end_reg;
+            reg_rd_data[DMAC_CHAN_IRQ_STATUS_ABORTED_LSB] = irq_aborted_reg;
         end
-        DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0]: begin
-            reg_rd_data[DMAC_CHAN_IRQ_ENABLE_DONE_LSB] = en_done_reg;
-            reg_rd_data[DMAC_CHAN_IRQ_ENABLE_ERR_LSB]  = en_err_reg;
-            reg_rd_data[DMAC_CHAN_IRQ_ENABLE_END_LSB]  = en_end_reg;
-        end
+        DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0]:  reg_rd_data = irq_enable_image;
         DMAC_CHAN_ERR_ADDR_LO_OFFSET[5:0]: reg_rd_data = err_addr_reg[31:0];
         DMAC_CHAN_ERR_ADDR_HI_OFFSET[5:0]: reg_rd_data = err_addr_reg[63:32];
         DMAC_CHAN_RESIDUE_OFFSET[5:0]:     reg_rd_data = residue_reg;
         DMAC_CHAN_COMPLETED_OFFSET[5:0]:   reg_rd_data = completed_reg;
+        DMAC_CHAN_IRQ_COAL_OFFSET[5:0]:    reg_rd_data = irq_coal_image;
         default:                           reg_rd_data = 32'd0;
     endcase
 end
 
 always @(posedge clk) begin
+    /*
+     * Registers
+     */
     if (wr_desc_lo) begin
         desc_reg[31:0] <= merge(desc_reg[31:0], reg_wr_data, reg_wr_strb);
     end
     if (wr_desc_hi) begin
         desc_reg[63:32] <= merge(desc_reg[63:32], reg_wr_data, reg_wr_strb);
     end
+    if (wr_ctrl) begin
+        pause_reg <= ctrl_wr[DMAC_CHAN_CTRL_PAUSE_LSB];
+    end
     if (wr_irq_enable) begin
-        en_done_reg <= wr_bits[DMAC_CHAN_IRQ_ENABLE_DONE_LSB];
-        en_err_reg  <= wr_bits[DMAC_CHAN_IRQ_ENABLE_ERR_LSB];
-        en_end_reg  <= wr_bits[DMAC_CHAN_IRQ_ENABLE_END_LSB];
+        en_done_reg    <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_DONE_LSB];
+        en_err_reg     <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_ERR_LSB];
+        en_end_reg     <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_END_LSB];
+        en_aborted_reg <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_ABORTED_LSB];
+    end
+    if (wr_irq_coal) begin
+        coal_threshold_reg <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB +: DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH];
+        coal_timeout_reg   <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH];
     end
     // Write one to clear; an event in the same cycle wins (set below).
     if (wr_irq_status) begin
-        if (wr_bits[DMAC_CHAN_IRQ_STATUS_DONE_LSB]) irq_done_reg <= 1'b0;
-        if (wr_bits[DMAC_CHAN_IRQ_STATUS_ERR_LSB])  irq_err_reg  <= 1'b0;
-        if (wr_bits[DMAC_CHAN_IRQ_STATUS_END_LSB])  irq_end_reg  <= 1'b0;
+        if (w1c[DMAC_CHAN_IRQ_STATUS_DONE_LSB])    irq_done_reg    <= 1'b0;
+        if (w1c[DMAC_CHAN_IRQ_STATUS_ERR_LSB])     irq_err_reg     <= 1'b0;
+        if (w1c[DMAC_CHAN_IRQ_STATUS_END_LSB])     irq_end_reg     <= 1'b0;
+        if (w1c[DMAC_CHAN_IRQ_STATUS_ABORTED_LSB]) irq_aborted_reg <= 1'b0;
     end
 
+    /*
+     * Chain
+     */
     if (start) begin
-        busy_reg      <= 1'b1;
-        pending_reg   <= 1'b1;
-        cur_desc_reg  <= desc_reg;
-        err_code_reg  <= DMAC_ERR_NONE;
-        err_addr_reg  <= 64'd0;
-        residue_reg   <= 32'd0;
-        completed_reg <= 32'd0;
+        busy_reg       <= 1'b1;
+        pending_reg    <= 1'b1;
+        abort_reg      <= 1'b0;
+        cur_desc_reg   <= desc_reg;
+        err_code_reg   <= DMAC_ERR_NONE;
+        err_addr_reg   <= 64'd0;
+        residue_reg    <= 32'd0;
+        completed_reg  <= 32'd0;
+        coal_count_reg <= 8'd0;
+    end
+
+    if (abort_cmd) begin
+        abort_reg <= 1'b1;
     end
 
     if (job_grant) begin
-        pending_reg <= 1'b0;
+        pending_reg   <= 1'b0;
+        in_engine_reg <= 1'b1;
     end
 
     if (res_valid) begin
         residue_reg <= res_bytes;
     end
 
+    if (abort_now) begin
+        busy_reg        <= 1'b0;
+        pending_reg     <= 1'b0;
+        abort_reg       <= 1'b0;
+        err_code_reg    <= DMAC_ERR_ABORTED;
+        irq_aborted_reg <= 1'b1;
+    end
+
     if (done_valid) begin
-        if (done_err != DMAC_ERR_NONE) begin
+        in_engine_reg <= 1'b0;
+        if (done_err == DMAC_ERR_ABORTED) begin
+            busy_reg        <= 1'b0;
+            abort_reg       <= 1'b0;
+            err_code_reg    <= done_err;
+            irq_aborted_reg <= 1'b1;
+        end else if (done_err != DMAC_ERR_NONE) begin
             busy_reg     <= 1'b0;
+            abort_reg    <= 1'b0;
             err_code_reg <= done_err;
             err_addr_reg <= done_err_addr;
             irq_err_reg  <= 1'b1;
         end else begin
             completed_reg <= completed_reg + 32'd1;
-            if (done_irq) begin
-                irq_done_reg <= 1'b1;
-            end
-            if (done_last) begin
-                busy_reg    <= 1'b0;
-                irq_end_reg <= 1'b1;
+            if (done_last || abort_reg) begin
+                // An abort that came too late to stop the job still ends the chain here.
+                busy_reg     <= 1'b0;
+                abort_reg    <= 1'b0;
+                irq_end_reg  <= done_last && !abort_reg;
+                irq_aborted_reg <= abort_reg;
+                err_code_reg <= abort_reg ? DMAC_ERR_ABORTED : DMAC_ERR_NONE;
             end else begin
                 cur_desc_reg <= done_next;
                 pending_reg  <= 1'b1;
@@ -167,21 +265,36 @@ always @(posedge clk) begin
         end
     end
 
+    coal_count_reg <= coal_fire ? 8'd0 : coal_count;
+    coal_timer_reg <= (coal_fire || coal_count == 8'd0) ? 24'd0 : coal_timer_reg + 24'd1;
+    if (coal_fire) begin
+        irq_done_reg <= 1'b1;
+    end
+
     if (rst) begin
-        desc_reg      <= 64'd0;
-        cur_desc_reg  <= 64'd0;
-        busy_reg      <= 1'b0;
-        pending_reg   <= 1'b0;
-        err_code_reg  <= DMAC_ERR_NONE;
-        err_addr_reg  <= 64'd0;
-        residue_reg   <= 32'd0;
-        completed_reg <= 32'd0;
-        irq_done_reg  <= 1'b0;
-        irq_err_reg   <= 1'b0;
-        irq_end_reg   <= 1'b0;
-        en_done_reg   <= 1'b0;
-        en_err_reg    <= 1'b0;
-        en_end_reg    <= 1'b0;
+        desc_reg           <= 64'd0;
+        pause_reg          <= 1'b0;
+        en_done_reg        <= 1'b0;
+        en_err_reg         <= 1'b0;
+        en_end_reg         <= 1'b0;
+        en_aborted_reg     <= 1'b0;
+        coal_threshold_reg <= 8'd0;
+        coal_timeout_reg   <= 24'd0;
+        cur_desc_reg       <= 64'd0;
+        busy_reg           <= 1'b0;
+        pending_reg        <= 1'b0;
+        in_engine_reg      <= 1'b0;
+        abort_reg          <= 1'b0;
+        err_code_reg       <= DMAC_ERR_NONE;
+        err_addr_reg       <= 64'd0;
+        residue_reg        <= 32'd0;
+        completed_reg      <= 32'd0;
+        irq_done_reg       <= 1'b0;
+        irq_err_reg        <= 1'b0;
+        irq_end_reg        <= 1'b0;
+        irq_aborted_reg    <= 1'b0;
+        coal_count_reg     <= 8'd0;
+        coal_timer_reg     <= 24'd0;
     end
 end
 

@@ -37,6 +37,12 @@ module dmac_engine #(
     input  wire [CHAN_W-1:0]            job_chan,
     input  wire [63:0]                  job_desc,
 
+    // Per-channel pause and abort requests, and whether the running job is held with nothing in flight
+    input  wire [NUM_CHANNELS-1:0]      chan_pause,
+    input  wire [NUM_CHANNELS-1:0]      chan_abort,
+    output wire                         quiet,
+    output wire [CHAN_W-1:0]            quiet_chan,
+
     // Outcome of the job, one pulse
     output reg                          done_valid,
     output reg  [CHAN_W-1:0]            done_chan,
@@ -175,7 +181,10 @@ wire [64:0] src_last = {1'b0, desc_src} + {33'd0, desc_len} - 65'd1;
 wire [64:0] dst_last = {1'b0, desc_dst} + {33'd0, desc_len} - 65'd1;
 wire        desc_zero = desc_len == 32'd0;
 wire        desc_out_of_range = src_last > {1'b0, ADDR_MASK} || dst_last > {1'b0, ADDR_MASK};
-wire [3:0]  decode_err = desc_zero         ? DMAC_ERR_BAD_LEN :
+wire        job_pause = chan_pause[chan_reg];
+wire        job_abort = chan_abort[chan_reg];
+wire [3:0]  decode_err = job_abort         ? DMAC_ERR_ABORTED :
+                         desc_zero         ? DMAC_ERR_BAD_LEN :
                          desc_out_of_range ? DMAC_ERR_ADDR_RANGE :
                                              DMAC_ERR_NONE;
 
@@ -197,8 +206,11 @@ wire [SIZE-1:0]        last_lane = dst_off + desc_len[SIZE-1:0] - 1'b1;
 wire [ADDR_WIDTH-1:0]  src_word = {desc_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire [ADDR_WIDTH-1:0]  dst_word = {desc_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire                   mv_stop = err_reg != DMAC_ERR_NONE;
+// Pause: no new burst; those in flight complete.
+wire                   mv_hold = job_pause;
 
 wire                   rd_idle;
+wire                   rd_quiet;
 wire                   rd_err;
 wire [ADDR_WIDTH-1:0]  rd_err_addr;
 wire [ID_WIDTH-1:0]    rd_arid;
@@ -207,6 +219,7 @@ wire [7:0]             rd_arlen;
 wire                   rd_arvalid;
 
 wire                   wr_idle;
+wire                   wr_quiet;
 wire                   wr_err;
 wire [ADDR_WIDTH-1:0]  wr_err_addr;
 wire [COUNT_WIDTH-1:0] wr_acked;
@@ -259,7 +272,9 @@ dmac_rd_mover #(
     .start_addr(src_word),
     .start_beats(rd_beats),
     .stop(mv_stop),
+    .hold(mv_hold),
     .idle(rd_idle),
+    .quiet(rd_quiet),
     .err(rd_err),
     .err_addr(rd_err_addr),
     .m_axi_arid(rd_arid),
@@ -332,7 +347,9 @@ dmac_wr_mover #(
     .start_addr(dst_word),
     .start_beats(wr_beats),
     .stop(mv_stop),
+    .hold(mv_hold),
     .idle(wr_idle),
+    .quiet(wr_quiet),
     .acked_beats(wr_acked),
     .good_beats(wr_good),
     .progress(wr_progress),
@@ -425,6 +442,8 @@ assign m_axi_wvalid  = own_aw ? w_wb_valid_reg : wr_wvalid;
 assign m_axi_bready  = 1'b1;
 
 assign job_ready = state_reg == STATE_IDLE;
+assign quiet      = state_reg == STATE_MOVE && mv_hold && rd_quiet && wr_quiet;
+assign quiet_chan = chan_reg;
 
 always @(posedge clk) begin
     done_valid <= 1'b0;
@@ -432,7 +451,9 @@ always @(posedge clk) begin
 
     // Keep the first error of a job only.
     if (state_reg == STATE_MOVE && err_reg == DMAC_ERR_NONE) begin
-        if (rd_err) begin
+        if (job_abort) begin
+            err_reg <= DMAC_ERR_ABORTED;
+        end else if (rd_err) begin
             err_reg      <= DMAC_ERR_DATA_READ;
             err_addr_reg <= rd_err_addr_ext[63:0];
         end else if (wr_err) begin

@@ -36,10 +36,14 @@ module dmac_rd_mover #(
     input  wire                         start,
     input  wire [ADDR_WIDTH-1:0]        start_addr,
     input  wire [COUNT_WIDTH-1:0]       start_beats,
-    // Stop issuing bursts (error elsewhere); what is in flight drains
+    // Stop issuing bursts for good (error or abort); what is in flight drains
     input  wire                         stop,
+    // Issue no new burst for now (pause)
+    input  wire                         hold,
     // No burst left to issue and none in flight
     output wire                         idle,
+    // No burst in flight
+    output wire                         quiet,
 
     // Error report: one pulse at the first failing beat of a job
     output reg                          err,
@@ -104,7 +108,7 @@ wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
-wire issue = (!arvalid_reg || m_axi_arready) && !stop && beats_left_reg != 0 && !inflight_full
+wire issue = (!arvalid_reg || m_axi_arready) && !stop && !hold && beats_left_reg != 0 && !inflight_full
            && credit_reg >= {7'd0, burst_beats};
 
 /* verilator lint_off PINCONNECTEMPTY */
@@ -134,7 +138,8 @@ assign beat_data   = r_data;
 assign beat_poison = poison_reg || r_bad;
 assign beat_valid  = r_beat;
 
-assign idle = !arvalid_reg && outstanding_reg == 0 && (beats_left_reg == 0 || stop);
+assign quiet = !arvalid_reg && outstanding_reg == 0;
+assign idle  = quiet && (beats_left_reg == 0 || stop);
 
 always @(posedge clk) begin
     err <= 1'b0;

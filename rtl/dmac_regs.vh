@@ -54,11 +54,19 @@ localparam integer DMAC_CHAN_CTRL_OFFSET = 'h00;
 localparam integer DMAC_CHAN_CTRL_START_LSB = 0;
 localparam integer DMAC_CHAN_CTRL_START_WIDTH = 1;
 localparam [0:0] DMAC_CHAN_CTRL_START_RESET = 1'h0;
+localparam integer DMAC_CHAN_CTRL_ABORT_LSB = 1;
+localparam integer DMAC_CHAN_CTRL_ABORT_WIDTH = 1;
+localparam [0:0] DMAC_CHAN_CTRL_ABORT_RESET = 1'h0;
+localparam integer DMAC_CHAN_CTRL_PAUSE_LSB = 2;
+localparam integer DMAC_CHAN_CTRL_PAUSE_WIDTH = 1;
+localparam [0:0] DMAC_CHAN_CTRL_PAUSE_RESET = 1'h0;
 
 // STATUS @ 0x04: Channel status
 localparam integer DMAC_CHAN_STATUS_OFFSET = 'h04;
 localparam integer DMAC_CHAN_STATUS_BUSY_LSB = 0;
 localparam integer DMAC_CHAN_STATUS_BUSY_WIDTH = 1;
+localparam integer DMAC_CHAN_STATUS_PAUSED_LSB = 1;
+localparam integer DMAC_CHAN_STATUS_PAUSED_WIDTH = 1;
 localparam integer DMAC_CHAN_STATUS_ERR_CODE_LSB = 8;
 localparam integer DMAC_CHAN_STATUS_ERR_CODE_WIDTH = 4;
 
@@ -95,6 +103,9 @@ localparam [0:0] DMAC_CHAN_IRQ_STATUS_ERR_RESET = 1'h0;
 localparam integer DMAC_CHAN_IRQ_STATUS_END_LSB = 2;
 localparam integer DMAC_CHAN_IRQ_STATUS_END_WIDTH = 1;
 localparam [0:0] DMAC_CHAN_IRQ_STATUS_END_RESET = 1'h0;
+localparam integer DMAC_CHAN_IRQ_STATUS_ABORTED_LSB = 3;
+localparam integer DMAC_CHAN_IRQ_STATUS_ABORTED_WIDTH = 1;
+localparam [0:0] DMAC_CHAN_IRQ_STATUS_ABORTED_RESET = 1'h0;
 
 // IRQ_ENABLE @ 0x1C: Interrupt enable
 localparam integer DMAC_CHAN_IRQ_ENABLE_OFFSET = 'h1C;
@@ -107,6 +118,9 @@ localparam [0:0] DMAC_CHAN_IRQ_ENABLE_ERR_RESET = 1'h0;
 localparam integer DMAC_CHAN_IRQ_ENABLE_END_LSB = 2;
 localparam integer DMAC_CHAN_IRQ_ENABLE_END_WIDTH = 1;
 localparam [0:0] DMAC_CHAN_IRQ_ENABLE_END_RESET = 1'h0;
+localparam integer DMAC_CHAN_IRQ_ENABLE_ABORTED_LSB = 3;
+localparam integer DMAC_CHAN_IRQ_ENABLE_ABORTED_WIDTH = 1;
+localparam [0:0] DMAC_CHAN_IRQ_ENABLE_ABORTED_RESET = 1'h0;
 
 // ERR_ADDR_LO @ 0x20: Error address, low word
 localparam integer DMAC_CHAN_ERR_ADDR_LO_OFFSET = 'h20;
@@ -128,6 +142,15 @@ localparam integer DMAC_CHAN_COMPLETED_OFFSET = 'h2C;
 localparam integer DMAC_CHAN_COMPLETED_COUNT_LSB = 0;
 localparam integer DMAC_CHAN_COMPLETED_COUNT_WIDTH = 32;
 
+// IRQ_COAL @ 0x30: Interrupt coalescing
+localparam integer DMAC_CHAN_IRQ_COAL_OFFSET = 'h30;
+localparam integer DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB = 0;
+localparam integer DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH = 8;
+localparam [7:0] DMAC_CHAN_IRQ_COAL_THRESHOLD_RESET = 8'h0;
+localparam integer DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB = 8;
+localparam integer DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH = 24;
+localparam [23:0] DMAC_CHAN_IRQ_COAL_TIMEOUT_RESET = 24'h0;
+
 // dmac_err_e: values of the enum
 localparam [3:0] DMAC_ERR_NONE = 4'h0;
 localparam [3:0] DMAC_ERR_DESC_ALIGN = 4'h1;
@@ -137,6 +160,7 @@ localparam [3:0] DMAC_ERR_DATA_WRITE = 4'h4;
 localparam [3:0] DMAC_ERR_STATUS_WRITE = 4'h5;
 localparam [3:0] DMAC_ERR_BAD_LEN = 4'h7;
 localparam [3:0] DMAC_ERR_ADDR_RANGE = 4'h8;
+localparam [3:0] DMAC_ERR_ABORTED = 4'h9;
 
 // dmac_desc: DMA descriptor
 localparam integer DMAC_DESC_SIZE = 'h20;

@@ -33,10 +33,14 @@ module dmac_wr_mover #(
     input  wire                         start,
     input  wire [ADDR_WIDTH-1:0]        start_addr,
     input  wire [COUNT_WIDTH-1:0]       start_beats,
-    // Stop announcing bursts; announced ones complete
+    // Stop announcing bursts for good (error or abort); announced ones complete
     input  wire                         stop,
+    // Announce no new burst for now (pause)
+    input  wire                         hold,
     // No burst left to announce, no beat or response outstanding
     output wire                         idle,
+    // No beat or response outstanding
+    output wire                         quiet,
 
     // Beats acknowledged with OKAY, before the first failing response
     output reg  [COUNT_WIDTH-1:0]       acked_beats,
@@ -117,7 +121,7 @@ wire       bq_full;
 wire       bq_valid;
 wire [ADDR_WIDTH+7:0] bq_head;
 
-wire issue = (!awvalid_reg || m_axi_awready) && !stop && beats_left_reg != 0
+wire issue = (!awvalid_reg || m_axi_awready) && !stop && !hold && beats_left_reg != 0
            && !wq_full && !bq_full
            && unclaimed >= {7'd0, burst_beats};
 
@@ -173,7 +177,8 @@ assign m_axi_wstrb  = fifo_poison ? {DATA_BYTES{1'b0}} : fifo_rd_data[DATA_WIDTH
 assign m_axi_wlast  = wbeat_reg == wq_len;
 assign fifo_rd_en   = w_fire;
 
-assign idle = !awvalid_reg && !wq_valid && !bq_valid && (beats_left_reg == 0 || stop);
+assign quiet = !awvalid_reg && !wq_valid && !bq_valid;
+assign idle  = quiet && (beats_left_reg == 0 || stop);
 
 wire [COUNT_WIDTH-1:0] bq_beats = {{(COUNT_WIDTH-8){1'b0}}, bq_head[7:0]} + 1'b1;
 

@@ -52,11 +52,22 @@ extern "C" {
 #define DMAC__CHAN__CTRL__START_bp 0
 #define DMAC__CHAN__CTRL__START_bw 1
 #define DMAC__CHAN__CTRL__START_reset 0x0
+#define DMAC__CHAN__CTRL__ABORT_bm 0x2
+#define DMAC__CHAN__CTRL__ABORT_bp 1
+#define DMAC__CHAN__CTRL__ABORT_bw 1
+#define DMAC__CHAN__CTRL__ABORT_reset 0x0
+#define DMAC__CHAN__CTRL__PAUSE_bm 0x4
+#define DMAC__CHAN__CTRL__PAUSE_bp 2
+#define DMAC__CHAN__CTRL__PAUSE_bw 1
+#define DMAC__CHAN__CTRL__PAUSE_reset 0x0
 
 // reg - dmac::CHAN::STATUS
 #define DMAC__CHAN__STATUS__BUSY_bm 0x1
 #define DMAC__CHAN__STATUS__BUSY_bp 0
 #define DMAC__CHAN__STATUS__BUSY_bw 1
+#define DMAC__CHAN__STATUS__PAUSED_bm 0x2
+#define DMAC__CHAN__STATUS__PAUSED_bp 1
+#define DMAC__CHAN__STATUS__PAUSED_bw 1
 #define DMAC__CHAN__STATUS__ERR_CODE_bm 0xf00
 #define DMAC__CHAN__STATUS__ERR_CODE_bp 8
 #define DMAC__CHAN__STATUS__ERR_CODE_bw 4
@@ -96,6 +107,10 @@ extern "C" {
 #define DMAC__CHAN__IRQ_STATUS__END_bp 2
 #define DMAC__CHAN__IRQ_STATUS__END_bw 1
 #define DMAC__CHAN__IRQ_STATUS__END_reset 0x0
+#define DMAC__CHAN__IRQ_STATUS__ABORTED_bm 0x8
+#define DMAC__CHAN__IRQ_STATUS__ABORTED_bp 3
+#define DMAC__CHAN__IRQ_STATUS__ABORTED_bw 1
+#define DMAC__CHAN__IRQ_STATUS__ABORTED_reset 0x0
 
 // reg - dmac::CHAN::IRQ_ENABLE
 #define DMAC__CHAN__IRQ_ENABLE__DONE_bm 0x1
@@ -110,6 +125,10 @@ extern "C" {
 #define DMAC__CHAN__IRQ_ENABLE__END_bp 2
 #define DMAC__CHAN__IRQ_ENABLE__END_bw 1
 #define DMAC__CHAN__IRQ_ENABLE__END_reset 0x0
+#define DMAC__CHAN__IRQ_ENABLE__ABORTED_bm 0x8
+#define DMAC__CHAN__IRQ_ENABLE__ABORTED_bp 3
+#define DMAC__CHAN__IRQ_ENABLE__ABORTED_bw 1
+#define DMAC__CHAN__IRQ_ENABLE__ABORTED_reset 0x0
 
 // reg - dmac::CHAN::ERR_ADDR_LO
 #define DMAC__CHAN__ERR_ADDR_LO__ADDR_bm 0xffffffff
@@ -131,6 +150,16 @@ extern "C" {
 #define DMAC__CHAN__COMPLETED__COUNT_bp 0
 #define DMAC__CHAN__COMPLETED__COUNT_bw 32
 
+// reg - dmac::CHAN::IRQ_COAL
+#define DMAC__CHAN__IRQ_COAL__THRESHOLD_bm 0xff
+#define DMAC__CHAN__IRQ_COAL__THRESHOLD_bp 0
+#define DMAC__CHAN__IRQ_COAL__THRESHOLD_bw 8
+#define DMAC__CHAN__IRQ_COAL__THRESHOLD_reset 0x0
+#define DMAC__CHAN__IRQ_COAL__TIMEOUT_bm 0xffffff00
+#define DMAC__CHAN__IRQ_COAL__TIMEOUT_bp 8
+#define DMAC__CHAN__IRQ_COAL__TIMEOUT_bw 24
+#define DMAC__CHAN__IRQ_COAL__TIMEOUT_reset 0x0
+
 // regfile - dmac::CHAN
 typedef struct __attribute__ ((__packed__)) {
     uint32_t CTRL;
@@ -145,7 +174,8 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t ERR_ADDR_HI;
     uint32_t RESIDUE;
     uint32_t COMPLETED;
-    uint8_t RESERVED_30_3f[0x10];
+    uint32_t IRQ_COAL;
+    uint8_t RESERVED_34_3f[0xc];
 } dmac__CHAN__stride40_t;
 
 // addrmap - dmac
