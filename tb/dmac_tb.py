@@ -122,11 +122,15 @@ class DmacTB:
     async def chan_write(self, chan: int, offset: int, value: int) -> None:
         await self.write(r.chan_reg(chan, offset), value)
 
-    async def start(self, chan: int, first_desc: int, irq_enable: int = 0b111) -> None:
+    async def start(
+        self, chan: int, first_desc: int, irq_enable: int = 0b1111, paused: bool = False
+    ) -> None:
+        """Point the channel at its first descriptor and start it (with PAUSE set if ``paused``)."""
         await self.chan_write(chan, r.DMAC_CHAN_DESC_LO_OFFSET, first_desc & 0xFFFF_FFFF)
         await self.chan_write(chan, r.DMAC_CHAN_DESC_HI_OFFSET, first_desc >> 32)
         await self.chan_write(chan, r.DMAC_CHAN_IRQ_ENABLE_OFFSET, irq_enable)
-        await self.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_START_LSB)
+        ctrl = 1 << r.DMAC_CHAN_CTRL_START_LSB | int(paused) << r.DMAC_CHAN_CTRL_PAUSE_LSB
+        await self.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, ctrl)
 
     async def wait_idle(self, chan: int, timeout_us: float = 2000) -> None:
         """Poll STATUS.BUSY until the channel stopped."""

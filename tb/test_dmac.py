@@ -9,12 +9,13 @@ The protocol checkers watch both ports throughout.
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import ClockCycles
+from cocotb.triggers import ClockCycles, with_timeout
 
 from sw import dmac_regs as r
-from sw.dmac_desc import Descriptor
+from sw.dmac_desc import Descriptor, completion
 from sw.dmac_regs import DmacErr
 from tb.dmac_tb import DmacTB
+from tb.write_tracker import WriteTracker
 
 DESC_AREA = (0x0000_1000, 0x0000_F000)
 SRC_AREA = (0x0001_0000, 0x0010_0000)
@@ -330,3 +331,160 @@ async def test_unaligned_64k(dut) -> None:  # type: ignore[no-untyped-def]
     chain = [(0x2000, Descriptor(src=0x1_0001, dst=0x10_0003, length=65536 + 3))]
     tb.put_chain(chain)
     await run_and_check(tb, 0, 0x2000)
+
+
+async def wait_status(
+    tb: DmacTB, chan: int, bit: int, value: bool, timeout_us: float = 500
+) -> None:
+    """Poll a STATUS bit until it reads ``value``."""
+
+    async def poll() -> None:
+        while bool((await tb.chan_read(chan, r.DMAC_CHAN_STATUS_OFFSET)) >> bit & 1) != value:
+            await ClockCycles(tb.dut.clk, 5)
+
+    await with_timeout(poll(), timeout_us, "us")
+
+
+def bus_traffic(tb: DmacTB) -> tuple[int, int, int]:
+    c = tb.axi_checker.counters
+    return c["ar_count"], c["aw_count"], c["w_beats"]
+
+
+@cocotb.test()
+@cocotb.parametrize(backpressure=[0.0, 0.3])
+async def test_pause_resume(dut, backpressure: float) -> None:  # type: ignore[no-untyped-def]
+    """Pause stops at a burst boundary, the bus goes quiet, resume finishes: every byte once."""
+    tb = await setup(dut, backpressure)
+    tracker = WriteTracker(tb.axi_checker, tb.mem_size, tb.params.data_bytes)
+    chain = [
+        (0x1000, Descriptor(src=0x1_0003, dst=0x10_0001, length=24_000)),
+        (0x1020, Descriptor(src=0x3_0000, dst=0x12_0005, length=9_000, irq=True)),
+    ]
+    tb.put_chain(chain)
+    model = tb.model()
+    expect = model.run_chain(0x1000)
+    await tb.start(0, 0x1000)
+    pause = 1 << r.DMAC_CHAN_CTRL_PAUSE_LSB
+    for delay in (300, 1500, 700):
+        await ClockCycles(dut.clk, delay)
+        await tb.chan_write(0, r.DMAC_CHAN_CTRL_OFFSET, pause)
+        if not (await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET)) & 1:
+            break  # the chain finished before the pause
+        await wait_status(tb, 0, r.DMAC_CHAN_STATUS_PAUSED_LSB, True)
+        before = bus_traffic(tb)
+        residue = await tb.chan_read(0, r.DMAC_CHAN_RESIDUE_OFFSET)
+        await ClockCycles(dut.clk, 300)
+        assert bus_traffic(tb) == before, "bus traffic while paused"
+        assert await tb.chan_read(0, r.DMAC_CHAN_RESIDUE_OFFSET) == residue
+        await tb.chan_write(0, r.DMAC_CHAN_CTRL_OFFSET, 0)
+    await tb.wait_idle(0)
+    tb.check_memory(model)
+    await tb.check_channel(0, expect)
+    for _, d in chain:
+        counts = tracker.written(d.dst, d.length)
+        assert counts.min() == 1 and counts.max() == 1, "a byte lost or written twice"
+    data_writes = int(tracker.counts.sum()) - 2 * 6  # two status write-backs of 6 bytes each
+    assert data_writes == sum(d.length for _, d in chain)
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(when=[200, 900, 2500])
+async def test_abort(dut, when: int) -> None:  # type: ignore[no-untyped-def]
+    """Abort mid-chain: the channel reports ABORTED, LEN says what landed, nothing after idle."""
+    tb = await setup(dut, backpressure=0.2)
+    tracker = WriteTracker(tb.axi_checker, tb.mem_size, tb.params.data_bytes)
+    chain = make_chain(tb, [8_000] * 4)
+    original = tb.ram.read(0, tb.mem_size)
+    await tb.start(0, chain[0][0])
+    await ClockCycles(dut.clk, when)
+    await tb.chan_write(0, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_ABORT_LSB)
+    await tb.wait_idle(0)
+    idle_traffic = bus_traffic(tb)
+    await ClockCycles(dut.clk, 500)
+    assert bus_traffic(tb) == idle_traffic, "bus traffic after the channel reported idle"
+
+    completed = await tb.chan_read(0, r.DMAC_CHAN_COMPLETED_OFFSET)
+    assert completed < len(chain), "abort came after the end: pick an earlier instant"
+    status = await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET)
+    assert (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF == DmacErr.ABORTED
+    irq = await tb.chan_read(0, r.DMAC_CHAN_IRQ_STATUS_OFFSET)
+    assert irq >> r.DMAC_CHAN_IRQ_STATUS_ABORTED_LSB & 1
+    mem = tb.ram.read(0, tb.mem_size)
+    for i, (addr, d) in enumerate(chain):
+        done = completion(mem[addr : addr + 32])
+        written = tracker.written(d.dst, d.length)
+        if i < completed:
+            assert done.done and done.err == DmacErr.NONE and done.moved == d.length
+        elif i == completed:
+            # The aborted descriptor: its LEN holds exactly the bytes that reached memory, in order.
+            assert done.done and done.err == DmacErr.ABORTED, done
+            assert (
+                written[: done.moved].min(initial=1) == 1
+                and written[done.moved :].max(initial=0) == 0
+            )
+            assert mem[d.dst : d.dst + done.moved] == mem[d.src : d.src + done.moved]
+        else:
+            assert not done.done and written.max() == 0, f"descriptor {i} ran after the abort"
+            assert mem[addr : addr + 32] == original[addr : addr + 32]
+    tb.check_protocol()
+
+
+@cocotb.test()
+async def test_abort_before_grant(dut) -> None:  # type: ignore[no-untyped-def]
+    """A channel started paused never reaches the bus; ABORT ends it at once."""
+    tb = await setup(dut)
+    chain = make_chain(tb, [256])
+    await tb.start(0, chain[0][0], paused=True)
+    await ClockCycles(dut.clk, 50)
+    status = await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET)
+    assert status & 1 and status >> r.DMAC_CHAN_STATUS_PAUSED_LSB & 1, f"STATUS {status:#x}"
+    model = tb.model()  # nothing may change
+    await tb.chan_write(
+        0,
+        r.DMAC_CHAN_CTRL_OFFSET,
+        1 << r.DMAC_CHAN_CTRL_ABORT_LSB | 1 << r.DMAC_CHAN_CTRL_PAUSE_LSB,
+    )
+    await tb.wait_irq()
+    await tb.wait_idle(0)
+    status = await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET)
+    assert (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF == DmacErr.ABORTED
+    assert bus_traffic(tb) == (0, 0, 0)
+    tb.check_memory(model)
+    tb.check_protocol()
+
+
+async def count_done_irqs(tb: DmacTB, chan: int, stop_after: int) -> list[int]:
+    """Interrupt handler: on each DONE interrupt, note COMPLETED and clear DONE."""
+    seen: list[int] = []
+    done = 1 << r.DMAC_CHAN_IRQ_STATUS_DONE_LSB
+    while not seen or seen[-1] < stop_after:
+        await tb.wait_irq()
+        seen.append(await tb.chan_read(chan, r.DMAC_CHAN_COMPLETED_OFFSET))
+        await tb.chan_write(chan, r.DMAC_CHAN_IRQ_STATUS_OFFSET, done)
+    return seen
+
+
+@cocotb.test()
+@cocotb.parametrize(mode=["count", "timeout"])
+async def test_irq_coalescing(dut, mode: str) -> None:  # type: ignore[no-untyped-def]
+    """THRESHOLD completions per interrupt, or TIMEOUT cycles after the first; the end flushes."""
+    tb = await setup(dut)
+    n = 10 if mode == "count" else 3
+    chain = make_chain(tb, [3_000] * n, irq_every=True)
+    if mode == "count":
+        coal = 4 << r.DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB
+        expected = [4, 8, 10]
+    else:
+        coal = 255 << r.DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB | 40 << r.DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB
+        expected = [1, 2, 3]
+    await tb.chan_write(0, r.DMAC_CHAN_IRQ_COAL_OFFSET, coal)
+    assert await tb.chan_read(0, r.DMAC_CHAN_IRQ_COAL_OFFSET) == coal
+    model = tb.model()
+    model.run_chain(chain[0][0])
+    await tb.start(0, chain[0][0], irq_enable=1 << r.DMAC_CHAN_IRQ_ENABLE_DONE_LSB)
+    seen = await with_timeout(count_done_irqs(tb, 0, n), 1000, "us")
+    assert seen == expected, f"interrupts at completions {seen}, expected {expected}"
+    await tb.wait_idle(0)
+    tb.check_memory(model)
+    tb.check_protocol()

