@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim test lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim test bench lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -40,6 +40,11 @@ sim: $(STAMP) check-tools
 # and every cocotb bench on both simulators.
 test: $(STAMP) check-tools lint-py
 	$(PYTEST)
+
+# Benchmark (prints numbers, never fails on them): cycles and bus efficiency per
+# bus width, memory model and case; writes build/bench.json. QUICK=1 for a subset.
+bench: $(STAMP) check-tools
+	$(PY) -m tools.bench $(if $(QUICK),--quick)
 
 lint: lint-py lint-rtl
 

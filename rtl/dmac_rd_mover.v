@@ -168,6 +168,11 @@ always @(posedge clk) begin
         err_addr   <= inflight_addr;
     end
 
+    // A stopped job is abandoned: nothing of it may be issued later.
+    if (stop) begin
+        beats_left_reg <= 0;
+    end
+
     if (start) begin
         addr_reg       <= start_addr;
         beats_left_reg <= start_beats;

@@ -224,6 +224,11 @@ always @(posedge clk) begin
         end
     end
 
+    // A stopped job is abandoned: nothing of it may be announced later.
+    if (stop) begin
+        beats_left_reg <= 0;
+    end
+
     if (start) begin
         addr_reg        <= start_addr;
         beats_left_reg  <= start_beats;

@@ -21,8 +21,9 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Descriptor
-from tb.axi_checker import AxiChecker, AxiLiteChecker
+from tb.axi_checker import AxiBurst, AxiChecker, AxiLiteChecker
 from tb.dmac_model import ChainResult, DmacModel
+from tb.models.axi_memory import AxiMemory
 
 CLK_NS = 10
 
@@ -56,7 +57,18 @@ def pauses(rng: random.Random, probability: float) -> Iterator[bool]:
 class DmacTB:
     """Everything around one ``dmac`` instance."""
 
-    def __init__(self, dut, mem_size: int = 1 << 21, seed: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        dut,
+        mem_size: int = 1 << 21,
+        seed: int | None = None,
+        mem_latency: int | None = None,
+        checkers: bool = True,
+    ) -> None:
+        """``mem_latency`` None puts cocotbext-axi's AxiRam behind the master (answers at
+        once); a number puts :class:`AxiMemory` there with that read and write latency,
+        pipelined, and with its error-injection regions.  ``checkers`` False leaves the
+        protocol checkers out (benchmarks only)."""
         self.dut = dut
         self.params = Params.from_env()
         if seed is None:
@@ -73,10 +85,46 @@ class DmacTB:
         cocotb.start_soon(Clock(dut.clk, CLK_NS, unit="ns").start())
 
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi"), dut.clk, dut.rst, size=mem_size)
+        bus = AxiBus.from_prefix(dut, "m_axi")
+        self.ram: AxiRam | AxiMemory
+        if mem_latency is None:
+            self.ram = AxiRam(bus, dut.clk, dut.rst, size=mem_size)
+        else:
+            self.ram = AxiMemory(
+                bus,
+                dut.clk,
+                dut.rst,
+                size=mem_size,
+                read_latency=mem_latency,
+                write_latency=mem_latency,
+                max_outstanding=16,
+                seed=self.rng.getrandbits(32),
+            )
         self.mem_size = mem_size
-        self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
-        self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+        self.axi_checker: AxiChecker | None = None
+        self.axil_checker: AxiLiteChecker | None = None
+        if checkers:
+            self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
+            self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+            if os.environ.get("DMAC_TRACE"):
+                self.axi_checker.add_callback(self._trace)
+
+    def _trace(self, b: AxiBurst) -> None:
+        """One log line per completed burst (DMAC_TRACE=1)."""
+        kind = "write" if b.is_write else "read "
+        resp = ",".join(str(x) for x in sorted(set(b.resp)))
+        strb = "" if not b.is_write else " strb " + " ".join(f"{s:x}" for s in b.strb)
+        self.dut._log.info(
+            "%s id %d addr %#x beats %d resp %s cycles %d-%d%s",
+            kind,
+            b.id,
+            b.addr,
+            b.len + 1,
+            resp,
+            b.start_ns // CLK_NS,
+            b.end_ns // CLK_NS,
+            strb,
+        )
 
     async def reset(self) -> None:
         self.dut.rst.value = 1
@@ -84,20 +132,28 @@ class DmacTB:
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 2)
 
-    def set_backpressure(self, probability: float) -> None:
-        """Stall every channel of both buses at random, or never (probability 0)."""
-        channels = [
-            self.axil.write_if.aw_channel,
-            self.axil.write_if.w_channel,
-            self.axil.write_if.b_channel,
-            self.axil.read_if.ar_channel,
-            self.axil.read_if.r_channel,
-            self.ram.write_if.aw_channel,
-            self.ram.write_if.w_channel,
-            self.ram.write_if.b_channel,
-            self.ram.read_if.ar_channel,
-            self.ram.read_if.r_channel,
-        ]
+    def set_backpressure(self, probability: float, register_bus: bool = True) -> None:
+        """Stall every channel of the memory bus (and of the register bus) at random,
+        or never (probability 0)."""
+        channels = []
+        if register_bus:
+            channels += [
+                self.axil.write_if.aw_channel,
+                self.axil.write_if.w_channel,
+                self.axil.write_if.b_channel,
+                self.axil.read_if.ar_channel,
+                self.axil.read_if.r_channel,
+            ]
+        if isinstance(self.ram, AxiMemory):
+            self.ram.set_backpressure(probability)
+        else:
+            channels += [
+                self.ram.write_if.aw_channel,
+                self.ram.write_if.w_channel,
+                self.ram.write_if.b_channel,
+                self.ram.read_if.ar_channel,
+                self.ram.read_if.r_channel,
+            ]
         for ch in channels:
             if probability > 0:
                 ch.set_pause_generator(pauses(random.Random(self.rng.getrandbits(32)), probability))
@@ -105,6 +161,7 @@ class DmacTB:
                 ch.clear_pause_generator()
 
     def check_protocol(self) -> None:
+        assert self.axi_checker is not None and self.axil_checker is not None
         self.axi_checker.assert_clean(idle=True)
         self.axil_checker.assert_clean(idle=True)
 

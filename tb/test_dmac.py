@@ -12,7 +12,7 @@ import cocotb
 from cocotb.triggers import ClockCycles, with_timeout
 
 from sw import dmac_regs as r
-from sw.dmac_desc import Descriptor, completion
+from sw.dmac_desc import Completion, Descriptor, completion
 from sw.dmac_regs import DmacErr
 from tb.dmac_tb import DmacTB
 from tb.write_tracker import WriteTracker
@@ -488,3 +488,133 @@ async def test_irq_coalescing(dut, mode: str) -> None:  # type: ignore[no-untype
     await tb.wait_idle(0)
     tb.check_memory(model)
     tb.check_protocol()
+
+
+def burst_starts(first_word: int, beats: int, db: int, max_burst: int) -> list[int]:
+    """Start addresses of the INCR bursts the controller splits a word range into."""
+    starts, addr = [], first_word
+    while beats > 0:
+        n = min(beats, max_burst, (4096 - addr % 4096) // db)
+        starts.append(addr)
+        addr, beats = addr + n * db, beats - n
+    return starts
+
+
+def failing_burst(first_word: int, beats: int, db: int, max_burst: int, bad: int) -> int:
+    """Start of the burst that holds byte address ``bad``."""
+    return max(a for a in burst_starts(first_word, beats, db, max_burst) if a <= bad)
+
+
+@cocotb.test()
+@cocotb.parametrize(
+    where=["desc_read", "data_read", "data_write", "status", "decerr"],
+    latency=[2, 20],
+)
+async def test_bus_error(dut, where: str, latency: int) -> None:  # type: ignore[no-untyped-def]
+    """SLVERR/DECERR on each kind of access stops the channel with its own code and address.
+
+    Descriptor 0 completes; descriptor 1 meets the error; descriptor 2 never
+    runs.  Destination bytes are only ever the old value or the right one,
+    the bytes before LEN (bytes moved, written back) are all right, and the
+    channel runs again when started anew.
+    """
+    tb = DmacTB(dut, mem_latency=latency)
+    tb.set_backpressure(0.2)
+    await tb.reset()
+    tb.fill_random()
+    db, burst = tb.params.data_bytes, tb.params.MAX_BURST_LEN
+    chain = [
+        (0x1000, Descriptor(src=0x1_0005, dst=0x10_0003, length=3_000)),
+        (0x1020, Descriptor(src=0x2_0003, dst=0x11_0006, length=9_000)),
+        (0x1040, Descriptor(src=0x3_0000, dst=0x12_0000, length=1_000)),
+    ]
+    tb.put_chain(chain)
+    original = tb.ram.read(0, tb.mem_size)
+    d = chain[1][1]
+    resp = "DECERR" if where == "decerr" else "SLVERR"
+    expect_err, expect_addr = {
+        "desc_read": (DmacErr.DESC_READ, 0x1020),
+        "data_read": (DmacErr.DATA_READ, None),
+        "decerr": (DmacErr.DATA_READ, None),
+        "data_write": (DmacErr.DATA_WRITE, None),
+        "status": (DmacErr.STATUS_WRITE, 0x1020 + (r.DMAC_DESC_LEN_OFFSET & ~(db - 1))),
+    }[where]
+    if where == "desc_read":
+        tb.ram.add_error_region(0x1020 + 8, 8, resp, "r")
+    elif where in ("data_read", "decerr"):
+        bad = d.src + 5_000
+        tb.ram.add_error_region(bad, 64, resp, "r")
+        first = d.src & ~(db - 1)
+        beats = (d.src % db + d.length + db - 1) // db
+        expect_addr = failing_burst(first, beats, db, burst, bad)
+    elif where == "data_write":
+        bad = d.dst + 4_000
+        tb.ram.add_error_region(bad, 16, resp, "w")
+        first = d.dst & ~(db - 1)
+        beats = (d.dst % db + d.length + db - 1) // db
+        expect_addr = failing_burst(first, beats, db, burst, bad)
+    else:
+        tb.ram.add_error_region(0x1020 + r.DMAC_DESC_LEN_OFFSET, 8, resp, "w")
+
+    await tb.start(0, 0x1000)
+    await tb.wait_irq()
+    await tb.wait_idle(0)
+    idle_traffic = bus_traffic(tb)
+    status = await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET)
+    err = DmacErr((status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF)
+    assert err == expect_err, f"ERR_CODE {err!r}, expected {expect_err!r}"
+    ea = await tb.chan_read(0, r.DMAC_CHAN_ERR_ADDR_LO_OFFSET)
+    assert ea == expect_addr, f"ERR_ADDR {ea:#x}, expected {expect_addr:#x}"
+    cur = await tb.chan_read(0, r.DMAC_CHAN_CUR_DESC_LO_OFFSET)
+    assert cur == 0x1020 and await tb.chan_read(0, r.DMAC_CHAN_COMPLETED_OFFSET) == 1
+    irq = await tb.chan_read(0, r.DMAC_CHAN_IRQ_STATUS_OFFSET)
+    assert (
+        irq >> r.DMAC_CHAN_IRQ_STATUS_ERR_LSB & 1 and not irq >> r.DMAC_CHAN_IRQ_STATUS_END_LSB & 1
+    )
+
+    mem = tb.ram.read(0, tb.mem_size)
+    # Descriptor 0: done in full.
+    d0 = chain[0][1]
+    assert mem[d0.dst : d0.dst + d0.length] == mem[d0.src : d0.src + d0.length]
+    assert completion(mem[0x1000:0x1020]) == Completion(True, DmacErr.NONE, d0.length)
+    # Descriptor 1: status as far as it could be written, and only right bytes landed.
+    status1 = completion(mem[0x1020:0x1040])
+    if where in ("desc_read", "status"):
+        assert mem[0x1020:0x1040] == original[0x1020:0x1040], "descriptor changed"
+    else:
+        assert status1.done and status1.err == expect_err, status1
+    moved = status1.moved if status1.done else 0
+    dst, src = mem[d.dst : d.dst + d.length], mem[d.src : d.src + d.length]
+    before = original[d.dst : d.dst + d.length]
+    if where == "status":
+        assert dst == src, "data of the descriptor whose status write failed"
+    else:
+        assert dst[:moved] == src[:moved], "bytes before LEN are not the source's"
+        wrong = [i for i in range(d.length) if dst[i] not in (before[i], src[i])]
+        assert not wrong, f"{len(wrong)} destination bytes hold neither old nor source data"
+    if where in ("data_read", "decerr"):
+        # No byte read in or after the failing beat reaches the destination.
+        first_bad = ((d.src + 5_000) & ~(db - 1)) - d.src
+        assert moved <= first_bad, "LEN counts bytes from the failing read"
+        assert dst[first_bad:] == before[first_bad:], "data from a failed read was written"
+    # Descriptor 2: never ran.
+    d2 = chain[2][1]
+    assert mem[d2.dst : d2.dst + d2.length] == original[d2.dst : d2.dst + d2.length]
+    assert mem[0x1040:0x1060] == original[0x1040:0x1060]
+    # Nothing outside the three destinations and the two descriptors changed.
+    touched = [(0x1000, 64), (d0.dst, d0.length), (d.dst, d.length)]
+    for i in range(0, tb.mem_size, 4096):
+        if any(a <= i + 4095 and i < a + n for a, n in touched):
+            continue
+        assert mem[i : i + 4096] == original[i : i + 4096], f"stray write near {i:#x}"
+
+    await ClockCycles(dut.clk, 200)
+    assert bus_traffic(tb) == idle_traffic, "bus traffic after the channel stopped"
+    tb.check_protocol()
+
+    # The channel restarts cleanly.
+    tb.ram.clear_error_regions()
+    await tb.chan_write(0, r.DMAC_CHAN_IRQ_STATUS_OFFSET, 0xF)
+    good = [(0x8000, Descriptor(src=0x8_0001, dst=0x18_0002, length=2_000))]
+    tb.put_chain(good)
+    await run_and_check(tb, 0, 0x8000)

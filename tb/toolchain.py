@@ -81,6 +81,7 @@ def run_bench(
     parameters: Mapping[str, object] | None = None,
     sources: Sequence[Path] | None = None,
     testcase: str | Sequence[str] | None = None,
+    test_filter: str | None = None,
     waves: bool | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> Path:
@@ -129,6 +130,7 @@ def run_bench(
         test_module=test_module,
         hdl_toplevel=toplevel,
         testcase=testcase,
+        test_filter=test_filter or os.environ.get("COCOTB_TEST_FILTER"),
         build_dir=build_dir,
         test_dir=build_dir,
         waves=waves,

@@ -1,0 +1,880 @@
+"""AXI4 slave memory for the controller's ``m_axi_*`` port: latency, pipelining, reordering, errors.
+
+:class:`AxiMemory` answers a full AXI4 master from a flat byte store.  The
+five channels are cocotbext-axi's own channel models (``AxiARSink``,
+``AxiRSource``, ``AxiAWSink``, ``AxiWSink``, ``AxiBSource``), so the VALID/READY
+handshakes and the pause generators (random stalls) are theirs; this module
+only decides *what* to answer and *when*:
+
+* Timing.  Each port runs one task that wakes at every falling clock edge
+  while it has work and sleeps on the sinks' events while idle.  At a falling
+  edge it collects the handshakes of the rising edge just past and hands at
+  most one response beat to its source, which drives it at the next rising
+  edge.  That keeps responses strictly after the requests they answer and
+  gives exact, simulator-independent latencies (see below).
+* Latency.  The first R beat of a burst completes its handshake no earlier
+  than ``read_latency`` cycles after the AR handshake, and B no earlier than
+  ``write_latency`` cycles after the later of the AW and the last W handshake.
+  With READY high on the master side it is exactly that number, except that
+  the model's floor is 2 cycles: 0, 1 and 2 all answer 2 cycles after the
+  request (the sink captures at one rising edge, the source drives at the
+  next).
+* Pipelining.  Up to ``max_outstanding`` bursts per direction are accepted and
+  not yet fully answered; AR/AW keep accepting while earlier bursts wait out
+  their latency, and READY drops only at that limit.  A burst counts until the
+  handshake of its RLAST beat or of its B.
+* Order.  Bursts with the same ID are answered in request order.  With
+  ``reorder`` a burst may be answered before an older one with another ID
+  (reads and writes), and each burst waits a random 0 to 16 cycles on top of
+  its latency, so answers overtake each other even when they would not pile
+  up otherwise.  With ``interleave`` R beats of bursts with different IDs
+  may interleave; without ``reorder`` the bursts still *start* in AR order.
+  Choices are random, from ``seed``.
+* Errors.  An address at or beyond ``size`` answers DECERR (no wrap-around).
+  :meth:`AxiMemory.add_error_region` makes a range answer SLVERR or DECERR.  A
+  read beat whose bytes touch such a range (or lie beyond ``size``) returns that
+  RRESP with zero data; the burst keeps all its beats and RLAST.  A write beat
+  that touches one is *not written* (other beats of the burst are), and the
+  burst's BRESP is the highest code among its beats (DECERR over SLVERR).
+* Data.  WSTRB is honoured per byte; strobes outside the lanes a beat may use
+  are ignored.  Narrow bursts, INCR, FIXED and WRAP follow AXI4 A3.4.  A read
+  beat carries the whole bus word of memory, the lanes outside the beat too.
+
+Requests that break the protocol (4 KiB crossing, AxSIZE above the bus width,
+AxBURST=3, WLAST on the wrong beat) are answered as well as possible and
+logged; the protocol checker is the place that reports them.  Reset is
+synchronous and active high; while it is high or X/Z nothing runs, every
+accepted request is dropped and RVALID/BVALID/ARREADY/AWREADY/WREADY are low.
+Not modelled: exclusive access (AxLOCK is ignored, no EXOKAY), user signals,
+AxPROT/AxCACHE/AxQOS/AxREGION (ignored), write-data interleaving (AXI3 WID).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+import cocotb
+from cocotb.handle import SimHandleBase
+from cocotb.task import Task
+from cocotb.triggers import FallingEdge, First, ValueChange
+from cocotbext.axi import AddressSpace, AxiBurstType, AxiBus, AxiResp, Region
+from cocotbext.axi.axi_channels import (
+    AxiARSink,
+    AxiAWSink,
+    AxiBSource,
+    AxiBTransaction,
+    AxiReadBus,
+    AxiRSource,
+    AxiRTransaction,
+    AxiWriteBus,
+    AxiWSink,
+)
+from cocotbext.axi.memory import Memory
+
+OKAY = int(AxiResp.OKAY)
+SLVERR = int(AxiResp.SLVERR)
+DECERR = int(AxiResp.DECERR)
+FIXED = int(AxiBurstType.FIXED)
+INCR = int(AxiBurstType.INCR)
+WRAP = int(AxiBurstType.WRAP)
+_RESP_BY_NAME = {"SLVERR": SLVERR, "DECERR": DECERR}
+_LATENCY_FLOOR = 2  # capture at one rising edge, drive at the next
+REORDER_JITTER = 16  # with reorder, extra random cycles a burst may wait
+
+_UNKNOWN_AS_ZERO = str.maketrans("UXZWLH-uxzwlh", "0000010000010")
+
+
+def _to_int(value: Any) -> int:
+    """A sampled bus value as an int; X/Z bits (unused lanes, say) read as 0."""
+    try:
+        return int(value)
+    except ValueError:
+        return int(str(value).translate(_UNKNOWN_AS_ZERO), 2)
+
+
+def pause_pattern(rng: random.Random, probability: float) -> Iterator[bool]:
+    """Endless pause pattern for a channel: True stalls it for that cycle."""
+    while True:
+        yield rng.random() < probability
+
+
+@dataclass
+class AxiMemoryStats:
+    """Traffic counters: bursts and beats answered, error responses per kind.
+
+    Read counters count R beats and bursts whose handshake completed (an error
+    counter counts R beats with that RRESP); write counters count W beats taken
+    and bursts whose B handshake completed (an error counter counts B responses).
+    """
+
+    read_bursts: int = 0
+    read_beats: int = 0
+    read_slverr: int = 0
+    read_decerr: int = 0
+    write_bursts: int = 0
+    write_beats: int = 0
+    write_slverr: int = 0
+    write_decerr: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# -- memory and error map ------------------------------------------------------------------------
+
+
+class FlatMemory(Memory):
+    """``size`` bytes in one bytearray; backdoor :meth:`read`/:meth:`write` check the range."""
+
+    def __init__(self, size: int) -> None:
+        if size <= 0:
+            raise ValueError(f"memory size must be positive, not {size}")
+        super().__init__(size, mem=bytearray(size))
+
+    def _check(self, addr: int, length: int) -> None:
+        if addr < 0 or length < 0 or addr + length > self.size:
+            raise ValueError(
+                f"backdoor access [{addr:#x}, {addr + length:#x}) outside the memory"
+                f" [0, {self.size:#x})"
+            )
+
+    def read(self, address: int, length: int) -> bytes:
+        self._check(address, length)
+        return bytes(self.mem[address : address + length])
+
+    def write(self, address: int, data: bytes | bytearray | list[int]) -> None:
+        self._check(address, len(data))
+        self.mem[address : address + len(data)] = bytes(data)
+
+
+class ErrorRegion(Region):
+    """A range of addresses that answers ``resp`` instead of data."""
+
+    def __init__(self, size: int, resp: int) -> None:
+        super().__init__(size)
+        self.resp = resp
+
+
+class ErrorMap:
+    """Error regions, one cocotbext-axi :class:`AddressSpace` for reads and one for writes.
+
+    Regions of one direction must not overlap (``AddressSpace`` refuses it); a
+    read-only and a write-only region may.
+    """
+
+    def __init__(self, address_width: int) -> None:
+        self._span = 1 << address_width
+        self._read = AddressSpace(self._span)
+        self._write = AddressSpace(self._span)
+
+    def add(self, base: int, size: int, resp: str, access: str) -> None:
+        code = _RESP_BY_NAME.get(resp.upper())
+        if code is None:
+            raise ValueError(f"resp must be 'SLVERR' or 'DECERR', not {resp!r}")
+        if access not in ("r", "w", "rw"):
+            raise ValueError(f"access must be 'r', 'w' or 'rw', not {access!r}")
+        if size <= 0 or base < 0 or base + size > self._span:
+            raise ValueError(f"error region [{base:#x}, +{size:#x}) is not in the address space")
+        spaces = [s for key, s in (("r", self._read), ("w", self._write)) if key in access]
+        for space in spaces:
+            if space.find_regions(base, size):
+                raise ValueError(f"error region at {base:#x} overlaps an existing one")
+        for space in spaces:
+            space.register_region(ErrorRegion(size, code), base, size)
+
+    def clear(self) -> None:
+        self._read.regions.clear()
+        self._write.regions.clear()
+
+    def lookup(self, lo: int, hi: int, write: bool) -> int:
+        """Response for the bytes [lo, hi): OKAY, or the highest code of the regions touched."""
+        space = self._write if write else self._read
+        if not space.regions or lo >= self._span:
+            return OKAY
+        return max((r.resp for *_, r in space.find_regions(lo, hi - lo)), default=OKAY)
+
+
+# -- bursts and the order they are answered in --------------------------------------------------
+
+
+class Burst:
+    """One accepted AXI4 burst: its beats' addresses and how far it has got."""
+
+    __slots__ = (
+        "accepted_at",
+        "addr",
+        "aligned",
+        "beats",
+        "id",
+        "kind",
+        "nbytes",
+        "ready_at",
+        "resp",
+        "sent",
+        "started",
+        "wrap_base",
+        "wrap_total",
+    )
+
+    def __init__(
+        self, bid: int, addr: int, length: int, size: int, kind: int, bus_bytes: int, now: int
+    ) -> None:
+        self.id = bid
+        self.addr = addr
+        self.beats = length + 1
+        # Protocol errors (checked elsewhere) are answered as the nearest legal request.
+        self.nbytes = min(1 << size, bus_bytes)
+        self.kind = kind if kind in (FIXED, INCR, WRAP) else INCR
+        self.aligned = addr - addr % self.nbytes
+        self.wrap_total = self.nbytes * self.beats
+        self.wrap_base = addr - addr % self.wrap_total
+        self.accepted_at = now
+        self.ready_at = now
+        self.resp = OKAY
+        self.sent = 0  # beats answered (R) or taken (W)
+        self.started = False  # its response has begun (set by ResponseOrder.pick)
+
+    def span(self, beat: int) -> tuple[int, int]:
+        """Bytes [lo, hi) that beat ``beat`` transfers (AXI4 A3.4.1)."""
+        n = self.nbytes
+        if beat == 0 or self.kind == FIXED:
+            lo = self.addr
+            return lo, self.aligned + n
+        if self.kind == WRAP:
+            base = self.wrap_base
+            lo = base + (self.aligned - base + beat * n) % self.wrap_total
+        else:
+            lo = self.aligned + beat * n
+        return lo, lo + n
+
+
+class ResponseOrder:
+    """Chooses which accepted burst the next response beat belongs to.
+
+    Always: a burst waits until ``ready_at``, and only the oldest burst of each
+    ID may answer.  ``reorder`` lets a burst start before older ones with other
+    IDs and delays each by a random 0 to REORDER_JITTER cycles; ``interleave``
+    lets beats of started bursts mix (otherwise a started burst finishes
+    first).  Random choices come from ``rng``.
+    """
+
+    def __init__(self, rng: random.Random, reorder: bool, interleave: bool) -> None:
+        self.rng = rng
+        self.reorder = reorder
+        self.interleave = interleave
+        self.pending: list[Burst] = []  # accepted, response not finished, in acceptance order
+        self._current: Burst | None = None
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def add(self, burst: Burst, ready_at: int) -> None:
+        """Queue ``burst``, answerable from cycle ``ready_at`` (later by chance with reorder)."""
+        if self.reorder:
+            ready_at += self.rng.randrange(REORDER_JITTER + 1)
+        burst.ready_at = ready_at
+        self.pending.append(burst)
+
+    def clear(self) -> None:
+        self.pending.clear()
+        self._current = None
+
+    def pick(self, now: int) -> Burst | None:
+        pending = self.pending
+        if not pending:
+            return None
+        if self._current is not None:
+            return self._current
+        if not (self.reorder or self.interleave):
+            first = pending[0]
+            if first.ready_at > now:
+                return None
+            chosen = first
+        else:
+            candidates = []
+            seen: set[int] = set()
+            for b in pending:
+                blocked = b.id in seen
+                seen.add(b.id)
+                if b.started:
+                    candidates.append(b)  # only in interleave mode: the oldest of its ID
+                    continue
+                if not blocked and b.ready_at <= now:
+                    candidates.append(b)
+                if not self.reorder:
+                    break  # only the oldest burst not yet started may start
+            if not candidates:
+                return None
+            chosen = candidates[0] if len(candidates) == 1 else self.rng.choice(candidates)
+        chosen.started = True
+        if not self.interleave:
+            self._current = chosen
+        return chosen
+
+    def finish(self, burst: Burst) -> None:
+        self.pending.remove(burst)
+        if self._current is burst:
+            self._current = None
+
+
+# -- channel helpers --------------------------------------------------------------------------
+
+
+class _OutstandingLimit:
+    """Address-sink mixin: READY also drops while the port holds ``limit`` accepted bursts.
+
+    ``full()`` is what cocotbext-axi's ``StreamSink`` asks at each rising edge,
+    after it queued that edge's handshake, to decide READY for the next cycle.
+    """
+
+    _limit = 1 << 30
+    _held: Callable[[], int] = staticmethod(lambda: 0)
+
+    def set_limit(self, limit: int, held: Callable[[], int]) -> None:
+        self._limit = limit
+        self._held = held
+
+    def full(self) -> bool:
+        return self.count() + self._held() >= self._limit  # type: ignore[attr-defined]
+
+
+class _ArSink(_OutstandingLimit, AxiARSink):
+    pass
+
+
+class _AwSink(_OutstandingLimit, AxiAWSink):
+    pass
+
+
+class _Outbox:
+    """Response beats handed to a cocotbext-axi source whose handshake has not completed.
+
+    The port hands one beat at a time (when the source's queue is empty), so it
+    decides each beat one cycle before it is driven.  Read at a falling edge, a
+    beat still counts as waiting while queued or while VALID is high.
+    """
+
+    def __init__(self, source: AxiRSource | AxiBSource) -> None:
+        self.source = source
+        self._tags: deque[Any] = deque()
+
+    def __len__(self) -> int:
+        return len(self._tags)
+
+    def has_room(self) -> bool:
+        return self.source.empty()
+
+    def push(self, transaction: Any, tag: Any) -> None:
+        self.source.send_nowait(transaction)
+        self._tags.append(tag)
+
+    def completed(self) -> Iterator[Any]:
+        """Tags of the beats whose handshake completed since the last call, oldest first."""
+        tags = self._tags
+        if not tags:
+            return
+        waiting = self.source.count() + (self.source.valid.value == 1)
+        while len(tags) > waiting:
+            yield tags.popleft()
+
+    def clear(self) -> None:
+        self._tags.clear()
+
+
+class ResetWatch:
+    """Follows a synchronous active-high reset and reports each change.
+
+    X or Z counts as asserted, so with reset held from time 0 nothing runs
+    before a clean release; without a reset signal the ports run at once.
+    """
+
+    def __init__(self, reset: SimHandleBase | None, on_change: Callable[[bool], None]) -> None:
+        self._on_change = on_change
+        self.asserted = True
+        if reset is None or str(reset.value) == "0":
+            self.asserted = False
+            on_change(False)
+        if reset is not None:
+            cocotb.start_soon(self._watch(reset))
+
+    async def _watch(self, reset: SimHandleBase) -> None:
+        change = ValueChange(reset)
+        while True:
+            await change
+            asserted = str(reset.value) != "0"
+            if asserted != self.asserted:
+                self.asserted = asserted
+                self._on_change(asserted)
+
+
+# -- the two ports --------------------------------------------------------------------------
+
+
+class _Port:
+    """What both ports share: the store, the error map, the cycle count and the run task."""
+
+    def __init__(
+        self,
+        clock: SimHandleBase,
+        store: FlatMemory,
+        errors: ErrorMap,
+        stats: AxiMemoryStats,
+        bus_bytes: int,
+        log: logging.Logger,
+    ) -> None:
+        self.clock = clock
+        self.store = store
+        self.errors = errors
+        self.stats = stats
+        self.bus_bytes = bus_bytes
+        self.log = log
+        self.now = 0  # falling edges seen while busy (only differences matter)
+        self._held = 0  # accepted bursts whose response has not completed
+        self._task: Task[None] | None = None
+
+    def _channels(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        raise NotImplementedError
+
+    def _idle(self) -> bool:
+        raise NotImplementedError
+
+    async def _wait_request(self) -> None:
+        raise NotImplementedError
+
+    def _cycle(self) -> None:
+        raise NotImplementedError
+
+    def reset(self, asserted: bool) -> None:
+        for ch in self._channels():
+            ch.assert_reset(asserted)
+        if asserted:
+            if self._task is not None:
+                self._task.cancel()
+                self._task = None
+            for ch in self._channels():
+                ch.clear()
+            self._held = 0
+            self._clear()
+        elif self._task is None:
+            self._task = cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        fall = FallingEdge(self.clock)
+        while True:
+            if self._idle():
+                await self._wait_request()
+            await fall
+            self.now += 1
+            self._cycle()
+
+    def _check(self, lo: int, hi: int, write: bool) -> int:
+        """Response for a beat over the bytes [lo, hi)."""
+        resp = self.errors.lookup(lo, hi, write)
+        if hi > self.store.size:
+            resp = DECERR
+        return resp
+
+    def _held_count(self) -> int:
+        return self._held
+
+
+class AxiMemoryReadPort(_Port):
+    """AR and R: accepts read bursts, waits out the latency, answers them beat by beat.
+
+    ``ar_channel`` and ``r_channel`` are cocotbext-axi channel models (pause
+    generators go there); ``latency`` may be changed between requests.
+    """
+
+    def __init__(
+        self,
+        bus: AxiReadBus,
+        clock: SimHandleBase,
+        store: FlatMemory,
+        errors: ErrorMap,
+        stats: AxiMemoryStats,
+        rng: random.Random,
+        *,
+        latency: int,
+        max_outstanding: int,
+        reorder: bool,
+        interleave: bool,
+        log: logging.Logger,
+    ) -> None:
+        super().__init__(clock, store, errors, stats, len(bus.r.rdata) // 8, log)
+        self.latency = latency
+        self.ar_channel = _ArSink(bus.ar, clock)
+        self.r_channel = AxiRSource(bus.r, clock)
+        for ch in self._channels():
+            ch.assert_reset(True)  # ResetWatch releases them
+        self.ar_channel.set_limit(max_outstanding, self._held_count)
+        self.order = ResponseOrder(rng, reorder, interleave)
+        self._outbox = _Outbox(self.r_channel)
+
+    def _channels(self) -> tuple[Any, ...]:
+        return (self.ar_channel, self.r_channel)
+
+    def _clear(self) -> None:
+        self.order.clear()
+        self._outbox.clear()
+
+    def _idle(self) -> bool:
+        return not self.order and not self._outbox and self.ar_channel.empty()
+
+    async def _wait_request(self) -> None:
+        await self.ar_channel.wait()
+
+    def _cycle(self) -> None:
+        stats = self.stats
+        freed = False
+        for last, resp in self._outbox.completed():
+            stats.read_beats += 1
+            if resp == SLVERR:
+                stats.read_slverr += 1
+            elif resp == DECERR:
+                stats.read_decerr += 1
+            if last:
+                stats.read_bursts += 1
+                self._held -= 1
+                freed = True
+        if freed:
+            self.ar_channel.wake_event.set()  # READY may rise again
+        ar_channel = self.ar_channel
+        while not ar_channel.empty():
+            self._accept(ar_channel.recv_nowait())
+        if self._outbox.has_room():
+            burst = self.order.pick(self.now)
+            if burst is not None:
+                self._answer(burst)
+
+    def _accept(self, ar: Any) -> None:
+        burst = Burst(
+            _to_int(ar.arid),
+            _to_int(ar.araddr),
+            _to_int(ar.arlen),
+            _to_int(ar.arsize),
+            _to_int(ar.arburst),
+            self.bus_bytes,
+            self.now,
+        )
+        self._held += 1
+        self.order.add(burst, self.now + max(self.latency - _LATENCY_FLOOR, 0))
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(
+                "AR id %d addr %#x beats %d size %d burst %d",
+                burst.id,
+                burst.addr,
+                burst.beats,
+                burst.nbytes,
+                burst.kind,
+            )
+
+    def _answer(self, burst: Burst) -> None:
+        beat = burst.sent
+        lo, hi = burst.span(beat)
+        resp = self._check(lo, hi, write=False)
+        if resp == OKAY:
+            word = lo - lo % self.bus_bytes
+            data = int.from_bytes(self.store.mem[word : word + self.bus_bytes], "little")
+        else:
+            data = 0
+        burst.sent = beat + 1
+        last = burst.sent == burst.beats
+        if last:
+            self.order.finish(burst)
+        r = AxiRTransaction(rid=burst.id, rdata=data, rresp=resp, rlast=int(last))
+        self._outbox.push(r, (last, resp))
+
+
+class AxiMemoryWritePort(_Port):
+    """AW, W and B: takes write bursts into the memory and answers each with one B.
+
+    W beats are written as they arrive (after their AW; beats that come first
+    wait for it).  ``aw_channel``, ``w_channel`` and ``b_channel`` are
+    cocotbext-axi channel models; ``latency`` may be changed between requests.
+    """
+
+    def __init__(
+        self,
+        bus: AxiWriteBus,
+        clock: SimHandleBase,
+        store: FlatMemory,
+        errors: ErrorMap,
+        stats: AxiMemoryStats,
+        rng: random.Random,
+        *,
+        latency: int,
+        max_outstanding: int,
+        reorder: bool,
+        log: logging.Logger,
+    ) -> None:
+        super().__init__(clock, store, errors, stats, len(bus.w.wdata) // 8, log)
+        self.latency = latency
+        self.aw_channel = _AwSink(bus.aw, clock)
+        self.w_channel = AxiWSink(bus.w, clock)
+        self.b_channel = AxiBSource(bus.b, clock)
+        for ch in self._channels():
+            ch.assert_reset(True)  # ResetWatch releases them
+        self.aw_channel.set_limit(max_outstanding, self._held_count)
+        self.order = ResponseOrder(rng, reorder, interleave=False)
+        self._outbox = _Outbox(self.b_channel)
+        self._has_strb = hasattr(bus.w, "wstrb")
+        self._awaiting: deque[Burst] = deque()  # AW taken, W beats still to come, in AW order
+        self._w_beats: deque[tuple[int, int, bool, int]] = deque()  # (data, strb, last, cycle)
+
+    def _channels(self) -> tuple[Any, ...]:
+        return (self.aw_channel, self.w_channel, self.b_channel)
+
+    def _clear(self) -> None:
+        self.order.clear()
+        self._outbox.clear()
+        self._awaiting.clear()
+        self._w_beats.clear()
+
+    def _idle(self) -> bool:
+        return (
+            not self.order
+            and not self._outbox
+            and not self._awaiting
+            and not self._w_beats
+            and self.aw_channel.empty()
+            and self.w_channel.empty()
+        )
+
+    async def _wait_request(self) -> None:
+        await First(self.aw_channel.active_event.wait(), self.w_channel.active_event.wait())
+
+    def _cycle(self) -> None:
+        stats = self.stats
+        freed = False
+        for resp in self._outbox.completed():
+            stats.write_bursts += 1
+            if resp == SLVERR:
+                stats.write_slverr += 1
+            elif resp == DECERR:
+                stats.write_decerr += 1
+            self._held -= 1
+            freed = True
+        if freed:
+            self.aw_channel.wake_event.set()  # READY may rise again
+        aw_channel = self.aw_channel
+        while not aw_channel.empty():
+            self._accept(aw_channel.recv_nowait())
+        w_channel = self.w_channel
+        full = (1 << self.bus_bytes) - 1
+        while not w_channel.empty():
+            w = w_channel.recv_nowait()
+            strb = _to_int(w.wstrb) if self._has_strb else full
+            self._w_beats.append((_to_int(w.wdata), strb, _to_int(w.wlast) == 1, self.now))
+        while self._w_beats and self._awaiting:
+            self._take(self._awaiting[0], self._w_beats.popleft())
+        if self._outbox.has_room():
+            burst = self.order.pick(self.now)
+            if burst is not None:
+                self.order.finish(burst)
+                b = AxiBTransaction(bid=burst.id, bresp=burst.resp)
+                self._outbox.push(b, burst.resp)
+
+    def _accept(self, aw: Any) -> None:
+        burst = Burst(
+            _to_int(aw.awid),
+            _to_int(aw.awaddr),
+            _to_int(aw.awlen),
+            _to_int(aw.awsize),
+            _to_int(aw.awburst),
+            self.bus_bytes,
+            self.now,
+        )
+        self._held += 1
+        self._awaiting.append(burst)
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(
+                "AW id %d addr %#x beats %d size %d burst %d",
+                burst.id,
+                burst.addr,
+                burst.beats,
+                burst.nbytes,
+                burst.kind,
+            )
+
+    def _take(self, burst: Burst, w: tuple[int, int, bool, int]) -> None:
+        data, strb, wlast, cycle = w
+        beat = burst.sent
+        lo, hi = burst.span(beat)
+        resp = self._check(lo, hi, write=True)
+        if resp == OKAY:
+            self._store(lo, hi, data, strb)
+        elif resp > burst.resp:
+            burst.resp = resp
+        self.stats.write_beats += 1
+        burst.sent = beat + 1
+        last = burst.sent == burst.beats
+        if wlast != last:
+            self.log.warning(
+                "WLAST=%d on beat %d of AWID=%d AWADDR=%#x (%d beats): AWLEN decides",
+                wlast,
+                beat,
+                burst.id,
+                burst.addr,
+                burst.beats,
+            )
+        if last:
+            self._awaiting.popleft()
+            start = max(burst.accepted_at, cycle)
+            self.order.add(burst, start + max(self.latency - _LATENCY_FLOOR, 0))
+
+    def _store(self, lo: int, hi: int, data: int, strb: int) -> None:
+        """Write the strobed bytes of one beat over [lo, hi)."""
+        nbytes = self.bus_bytes
+        offset = lo % nbytes
+        count = hi - lo
+        lanes = ((1 << count) - 1) << offset
+        strb &= lanes
+        if not strb:
+            return
+        raw = data.to_bytes(nbytes, "little")
+        mem = self.store.mem
+        if strb == lanes:
+            mem[lo:hi] = raw[offset : offset + count]
+            return
+        word = lo - offset
+        for lane in range(offset, offset + count):
+            if strb >> lane & 1:
+                mem[word + lane] = raw[lane]
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
+class AxiMemory(FlatMemory):
+    """AXI4 slave memory of ``size`` bytes on ``bus`` (see the module docstring).
+
+    Args:
+        bus: the port, e.g. ``AxiBus.from_prefix(dut, "m_axi")``.
+        clock, reset: clock and synchronous active-high reset (None: no reset).
+        size: bytes of memory, at addresses [0, size); beyond answers DECERR.
+        read_latency: cycles from the AR handshake to the first R handshake (floor 2).
+        write_latency: cycles from the later of AW and last W to the B handshake (floor 2).
+        max_outstanding: accepted, unanswered bursts per direction before READY drops.
+        reorder: answer bursts of different IDs out of request order (R and B).
+        interleave: interleave R beats of bursts with different IDs.
+        seed: seed of every random choice (order and back-pressure); None: random.
+
+    Attributes: ``read_if`` (:class:`AxiMemoryReadPort`) and ``write_if``
+    (:class:`AxiMemoryWritePort`) with the channel models, as in cocotbext-axi's
+    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``mem``, the bytearray.
+    """
+
+    def __init__(
+        self,
+        bus: AxiBus,
+        clock: SimHandleBase,
+        reset: SimHandleBase | None,
+        size: int,
+        *,
+        read_latency: int = 0,
+        write_latency: int = 0,
+        max_outstanding: int = 16,
+        reorder: bool = False,
+        interleave: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(size)
+        if max_outstanding < 1:
+            raise ValueError(f"max_outstanding must be at least 1, not {max_outstanding}")
+        ar = bus.read.ar
+        name = f"cocotb.{ar._entity._name}.{ar._name}" if ar._name else f"cocotb.{ar._entity._name}"
+        self.log = logging.getLogger(name)
+        self.rng = random.Random(seed)
+        self.stats = AxiMemoryStats()
+        self.errors = ErrorMap(len(ar.araddr))
+        self.read_if = AxiMemoryReadPort(
+            bus.read,
+            clock,
+            self,
+            self.errors,
+            self.stats,
+            random.Random(self.rng.getrandbits(64)),
+            latency=read_latency,
+            max_outstanding=max_outstanding,
+            reorder=reorder,
+            interleave=interleave,
+            log=self.log,
+        )
+        self.write_if = AxiMemoryWritePort(
+            bus.write,
+            clock,
+            self,
+            self.errors,
+            self.stats,
+            random.Random(self.rng.getrandbits(64)),
+            latency=write_latency,
+            max_outstanding=max_outstanding,
+            reorder=reorder,
+            log=self.log,
+        )
+        self.log.info(
+            "AxiMemory: %d bytes, %d-bit data, read latency %d, write latency %d,"
+            " %d outstanding, reorder %s, interleave %s, seed %s",
+            size,
+            8 * self.read_if.bus_bytes,
+            read_latency,
+            write_latency,
+            max_outstanding,
+            reorder,
+            interleave,
+            seed,
+        )
+        self._reset = ResetWatch(reset, self._on_reset)
+
+    def _on_reset(self, asserted: bool) -> None:
+        self.read_if.reset(asserted)
+        self.write_if.reset(asserted)
+
+    @property
+    def read_latency(self) -> int:
+        return self.read_if.latency
+
+    @read_latency.setter
+    def read_latency(self, cycles: int) -> None:
+        self.read_if.latency = cycles
+
+    @property
+    def write_latency(self) -> int:
+        return self.write_if.latency
+
+    @write_latency.setter
+    def write_latency(self, cycles: int) -> None:
+        self.write_if.latency = cycles
+
+    def channels(self) -> list[Any]:
+        """The five cocotbext-axi channel models: AW, W, B, AR, R."""
+        w, r = self.write_if, self.read_if
+        return [w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel]
+
+    def set_backpressure(self, probability: float) -> None:
+        """Random stalls on all five channels (READY low on AW/W/AR, VALID held off on
+        B/R) with ``probability`` per cycle each, seeded from ``seed``; 0 stops them."""
+        for ch in self.channels():
+            if probability > 0:
+                rng = random.Random(self.rng.getrandbits(64))
+                ch.set_pause_generator(pause_pattern(rng, probability))
+            else:
+                ch.clear_pause_generator()
+
+    def add_error_region(
+        self, base: int, size: int, resp: str = "SLVERR", access: str = "rw"
+    ) -> None:
+        """Make [base, base + size) answer ``resp`` ('SLVERR' or 'DECERR') to reads ('r'),
+        writes ('w') or both ('rw'); see the module docstring for what a burst gets."""
+        self.errors.add(base, size, resp, access)
+
+    def clear_error_regions(self) -> None:
+        self.errors.clear()

@@ -1,0 +1,97 @@
+"""``make bench``: run tb/bench_dmac.py over bus widths, memory models and cases; print a table.
+
+Writes build/bench.json (a list of records: configuration, size, alignment,
+memory model, cycles, efficiency, ...).  A benchmark, not a test: it fails
+only if a run fails, never on a number.  ``--quick`` runs a small subset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tb.toolchain import BUILD_DIR, assert_passed, run_bench
+
+KIB = 1024
+SIZES = [64, 256, 4 * KIB, 64 * KIB, 1024 * KIB]
+WIDTHS = [32, 64, 128]
+MEMORIES = ["ideal", "pause20", "lat20", "lat64"]
+
+
+def cases(width: int, quick: bool) -> list[dict[str, object]]:
+    sizes = [64, 4 * KIB, 64 * KIB] if quick else SIZES
+    out: list[dict[str, object]] = [
+        {"case": "single", "size": s, "unaligned": u} for s in sizes for u in (False, True)
+    ]
+    if width == 64:
+        count = 40 if quick else 200
+        out += [{"case": "chain", "size": s, "count": count} for s in (64, 4 * KIB)]
+        out += [{"case": "channels", "size": 64 * KIB, "channels": 4}]
+    return out
+
+
+def run_one(width: int, memory: str, quick: bool) -> list[dict[str, object]]:
+    out = BUILD_DIR / "bench" / f"dw{width}-{memory}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    params = {"DATA_WIDTH": width, "FIFO_DEPTH": 128, "MAX_OUTSTANDING": 8}
+    results = run_bench(
+        "icarus",
+        toplevel="dmac",
+        test_module="tb.bench_dmac",
+        build_name=f"bench-dw{width}-{memory}",
+        parameters=params,
+        extra_env={
+            "DMAC_PARAMS": json.dumps(params),
+            "BENCH_MEMORY": memory,
+            "BENCH_CASES": json.dumps(cases(width, quick)),
+            "BENCH_OUT": str(out),
+        },
+    )
+    assert_passed(results)
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def table(records: list[dict[str, object]]) -> str:
+    head = (
+        f"{'case':<8} {'DW':>3} {'memory':<7} {'size':>8} {'align':<11} {'desc':>4} "
+        f"{'cycles':>8} {'eff':>6}  extra"
+    )
+    lines = [head, "-" * len(head)]
+    for r in records:
+        extra = []
+        if r.get("doorbell_to_desc_read") is not None:
+            extra.append(f"db->desc {r['doorbell_to_desc_read']}")
+            extra.append(f"desc->data {r['desc_to_data_read']}")
+        if r.get("cycles_per_descriptor") is not None:
+            cpd = float(r["cycles_per_descriptor"])  # type: ignore[arg-type]
+            extra.append(f"{cpd:.1f} cyc/desc = {1000 / cpd:.1f} desc/kcyc")
+        if r.get("channel_shares") is not None:
+            extra.append("shares " + " ".join(f"{s:.2f}" for s in r["channel_shares"]))  # type: ignore[union-attr]
+        lines.append(
+            f"{r['case']:<8} {r['data_width']:>3} {r['memory']:<7} {r['size']:>8} "
+            f"{r['alignment']:<11} {r['descriptors']:>4} {r['cycles']:>8} "
+            f"{float(r['efficiency']):>6.3f}  {', '.join(extra)}"  # type: ignore[arg-type]
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="a small subset of the cases")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    jobs = [(w, m) for w in WIDTHS for m in MEMORIES]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        parts = list(pool.map(lambda wm: run_one(wm[0], wm[1], args.quick), jobs))
+    records = [rec for part in parts for rec in part]
+    path = Path(BUILD_DIR / "bench.json")
+    path.write_text(json.dumps(records, indent=1) + "\n")
+    print(table(records))
+    print(f"\n{len(records)} measurements written to {path}")
+
+
+if __name__ == "__main__":
+    main()
