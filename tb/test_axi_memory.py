@@ -484,20 +484,30 @@ async def test_throughput(dut: Any) -> None:
 async def test_outstanding_limit(dut: Any) -> None:
     """Beyond max_outstanding accepted bursts ARREADY/AWREADY drop; never more are accepted."""
     tb = await setup(dut, backpressure=0.2, read_latency=40, write_latency=40, max_outstanding=3)
-    tasks = [cocotb.start_soon(tb.axi.read(0x100 * i, 64, arid=i % 4)) for i in range(12)]
-    tasks += [cocotb.start_soon(tb.axi.write(0x4000 + 0x100 * i, bytes(64))) for i in range(12)]
-    for t in tasks:
-        await t
-    c = tb.checker
+    tb.fill_random()
+    reads = [cocotb.start_soon(tb.axi.read(0x100 * i, 64, arid=i % 4)) for i in range(12)]
+    data = [tb.rng.randbytes(64) for _ in range(12)]
+    # AW waits at the limit while its W beats already flow: W before AW is exercised too.
+    writes = [cocotb.start_soon(tb.axi.write(0x4000 + 0x100 * i, d)) for i, d in enumerate(data)]
+    for i, t in enumerate(reads):
+        assert bytes((await t).data) == bytes(tb.ref[0x100 * i : 0x100 * i + 64])
+    for i, t in enumerate(writes):
+        assert (await t).resp == AxiResp.OKAY
+        tb.ref[0x4000 + 0x100 * i : 0x4040 + 0x100 * i] = data[i]
+    tb.check_memory()
+    c, log = tb.checker, tb.log
+    w_first = sum(log.w[8 * i][0] < log.aw[i][0] for i in range(12))
     dut._log.info(
-        "max outstanding reads %d writes %d; cycles with AR/AW waiting for READY %d/%d",
+        "max outstanding reads %d writes %d; cycles with AR/AW waiting for READY %d/%d;"
+        " bursts whose W began before their AW %d",
         c.max_reads_outstanding,
         c.max_writes_outstanding,
-        tb.log.ar_stalls,
-        tb.log.aw_stalls,
+        log.ar_stalls,
+        log.aw_stalls,
+        w_first,
     )
     assert c.max_reads_outstanding == 3 and c.max_writes_outstanding == 3
-    assert tb.log.ar_stalls > 20 and tb.log.aw_stalls > 20
+    assert log.ar_stalls > 20 and log.aw_stalls > 20 and w_first > 0
     await tb.finish()
 
 

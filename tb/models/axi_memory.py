@@ -35,14 +35,19 @@ only decides *what* to answer and *when*:
   read beat whose bytes touch such a range (or lie beyond ``size``) returns that
   RRESP with zero data; the burst keeps all its beats and RLAST.  A write beat
   that touches one is *not written* (other beats of the burst are), and the
-  burst's BRESP is the highest code among its beats (DECERR over SLVERR).
+  burst's BRESP is the highest code among its beats (DECERR over SLVERR).  A
+  beat's bytes are the ones its address and AxSIZE give it, whatever WSTRB says.
 * Data.  WSTRB is honoured per byte; strobes outside the lanes a beat may use
   are ignored.  Narrow bursts, INCR, FIXED and WRAP follow AXI4 A3.4.  A read
   beat carries the whole bus word of memory, the lanes outside the beat too.
+  A W beat lands in memory at the falling edge after its handshake (once its
+  AW is in); an R beat takes its data one cycle before it is driven.  So a
+  read issued after a write's B always sees that write.
 
-Requests that break the protocol (4 KiB crossing, AxSIZE above the bus width,
-AxBURST=3, WLAST on the wrong beat) are answered as well as possible and
-logged; the protocol checker is the place that reports them.  Reset is
+Requests that break the protocol are answered as well as possible, and the
+protocol checker is the place that reports them: AxSIZE above the bus width
+acts as the bus width, AxBURST=3 as INCR, an INCR burst runs straight over a
+4 KiB boundary, and AWLEN, not WLAST, ends a W burst (a wrong WLAST is logged).  Reset is
 synchronous and active high; while it is high or X/Z nothing runs, every
 accepted request is dropped and RVALID/BVALID/ARREADY/AWREADY/WREADY are low.
 Not modelled: exclusive access (AxLOCK is ignored, no EXOKAY), user signals,
