@@ -7,9 +7,10 @@ are, and they are what the controller promises (docs/registers.md):
 * descriptors before the one that stopped are complete: destination equals
   source, LEN holds the length, status DONE with no error;
 * the descriptor that stopped carries DONE, the error code and in LEN the
-  bytes moved (or, aborted before it was fetched, is untouched); the first LEN destination bytes equal the source, and every
-  other destination byte holds either its old value or the source's (never
-  anything else); a descriptor whose fetch or status write failed is unchanged;
+  bytes moved (or, aborted before it was fetched, is untouched); the first
+  LEN destination bytes equal the source, and every other destination byte
+  holds either its old value or the source's (never anything else); a
+  descriptor whose fetch or status write failed is unchanged;
 * descriptors after it, and their destinations, are untouched.
 """
 
