@@ -313,7 +313,6 @@ dmac_realign #(
     .out_valid(al_valid)
 );
 
-/* verilator lint_off PINCONNECTEMPTY */
 dmac_fifo #(
     .WIDTH(FIFO_W),
     .DEPTH(FIFO_DEPTH)
@@ -329,7 +328,6 @@ dmac_fifo #(
     .rd_en(fifo_rd_en),
     .count(fifo_count)
 );
-/* verilator lint_on PINCONNECTEMPTY */
 
 dmac_wr_mover #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -375,10 +373,9 @@ dmac_wr_mover #(
 
 // Failing bus addresses widened to the 64-bit register format
 // (bit 64 only makes the zero-extension legal when ADDR_WIDTH is 64)
-/* verilator lint_off UNUSEDSIGNAL */
 wire [64:0] rd_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, rd_err_addr};
 wire [64:0] wr_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, wr_err_addr};
-/* verilator lint_on UNUSEDSIGNAL */
+wire unused_ext = &{1'b0, rd_err_addr_ext[64], wr_err_addr_ext[64]};
 
 // Bytes the destination really received, in order, before any failure.
 // Write beat m covers transfer bytes up to m * DATA_BYTES - dst_off.

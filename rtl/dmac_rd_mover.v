@@ -111,7 +111,6 @@ wire                  r_bad = r_resp[1];
 wire issue = (!arvalid_reg || m_axi_arready) && !stop && !hold && beats_left_reg != 0 && !inflight_full
            && credit_reg >= {7'd0, burst_beats};
 
-/* verilator lint_off PINCONNECTEMPTY */
 dmac_fifo #(
     .WIDTH(ADDR_WIDTH),
     .DEPTH(MAX_OUTSTANDING)
@@ -127,7 +126,6 @@ dmac_fifo #(
     .rd_en(r_burst_done),
     .count()
 );
-/* verilator lint_on PINCONNECTEMPTY */
 
 assign m_axi_arid    = ID;
 assign m_axi_araddr  = araddr_reg;

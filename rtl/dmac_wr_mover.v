@@ -131,7 +131,6 @@ wire b_fire = b_valid;
 wire b_bad  = b_resp[1];
 wire fifo_poison = fifo_rd_data[DATA_WIDTH+DATA_BYTES];
 
-/* verilator lint_off PINCONNECTEMPTY */
 dmac_fifo #(
     .WIDTH(8),
     .DEPTH(MAX_OUTSTANDING)
@@ -163,7 +162,6 @@ dmac_fifo #(
     .rd_en(b_fire),
     .count()
 );
-/* verilator lint_on PINCONNECTEMPTY */
 
 assign m_axi_awid    = ID;
 assign m_axi_awaddr  = awaddr_reg;
