@@ -9,6 +9,7 @@ generators on every channel of both buses.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 from collections.abc import Iterator
@@ -101,6 +102,15 @@ class DmacTB:
                 seed=self.rng.getrandbits(32),
             )
         self.mem_size = mem_size
+        if not os.environ.get("DMAC_TRACE"):
+            # One log line per burst from the bus models costs more than the bench.
+            for model in (
+                self.axil.write_if,
+                self.axil.read_if,
+                self.ram.write_if,
+                self.ram.read_if,
+            ):
+                model.log.setLevel(logging.WARNING)
         self.axi_checker: AxiChecker | None = None
         self.axil_checker: AxiLiteChecker | None = None
         if checkers:
