@@ -29,7 +29,7 @@ module dmac #(
     // Data bursts in flight per direction at most (power of two)
     parameter MAX_OUTSTANDING = 8,
     // Data FIFO entries (power of two, at least MAX_BURST_LEN)
-    parameter FIFO_DEPTH = 64,
+    parameter FIFO_DEPTH = 128,
     // Width of the AXI4-Lite register address
     parameter AXIL_ADDR_WIDTH = 12
 ) (

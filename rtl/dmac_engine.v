@@ -22,7 +22,7 @@ module dmac_engine #(
     // Data bursts in flight per direction at most (power of two)
     parameter MAX_OUTSTANDING = 8,
     // Data FIFO entries (power of two, at least MAX_BURST_LEN)
-    parameter FIFO_DEPTH = 64,
+    parameter FIFO_DEPTH = 128,
     // Value driven on AxCACHE
     parameter [3:0] AXI_CACHE = 4'b0011,
     // Value driven on AxPROT
