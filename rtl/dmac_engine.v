@@ -299,6 +299,7 @@ dmac_realign #(
     .clk(clk),
     .rst(rst),
     .start(mv_start),
+    .stop(mv_stop),
     .src_off(src_off),
     .dst_off(dst_off),
     .out_beats(wr_beats),

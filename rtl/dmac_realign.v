@@ -25,6 +25,8 @@ module dmac_realign #(
 
     // Job set-up, one cycle before the first input beat can arrive
     input  wire                     start,
+    // The job was stopped (error or abort): emit nothing more for it
+    input  wire                     stop,
     input  wire [SIZE_W-1:0]        src_off,
     input  wire [SIZE_W-1:0]        dst_off,
     // Output beats the job produces, and the valid lanes of the last one
@@ -57,10 +59,14 @@ reg [COUNT_WIDTH-1:0] out_idx_reg;
 reg [DATA_WIDTH-1:0]  prev_reg;
 reg                   prev_poison_reg;
 reg                   skip_reg;
+reg                   live_reg;
 
 // The last input has arrived and one output is still owed: flush it.
 wire flush = in_left_reg == 0 && out_idx_reg != out_beats_reg;
-wire emit  = (in_valid && !skip_reg) || flush;
+// Once stopped, the job is abandoned for good: nothing more of it may reach
+// the FIFO (the engine clears the FIFO as soon as the movers are idle, and a
+// late beat or flush would be taken as the next job's data).
+wire emit  = ((in_valid && !skip_reg) || flush) && live_reg && !stop;
 
 wire [DATA_WIDTH-1:0]   cur_data   = in_valid ? in_data : {DATA_WIDTH{1'b0}};
 wire                    cur_poison = in_valid && in_poison;
@@ -97,7 +103,12 @@ always @(posedge clk) begin
         skip_reg        <= 1'b0;
     end
 
+    if (stop) begin
+        live_reg <= 1'b0;
+    end
+
     if (start) begin
+        live_reg        <= 1'b1;
         shift_reg       <= src_off - dst_off;
         skip_reg        <= src_off >= dst_off;
         dst_off_reg     <= dst_off;
@@ -110,6 +121,7 @@ always @(posedge clk) begin
     end
 
     if (rst) begin
+        live_reg      <= 1'b0;
         out_valid     <= 1'b0;
         in_left_reg   <= 0;
         out_idx_reg   <= 0;

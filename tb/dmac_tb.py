@@ -169,6 +169,7 @@ class DmacTB:
                 ch.set_pause_generator(pauses(random.Random(self.rng.getrandbits(32)), probability))
             else:
                 ch.clear_pause_generator()
+                ch.pause = False  # clearing the generator keeps its last draw
 
     def check_protocol(self) -> None:
         assert self.axi_checker is not None and self.axil_checker is not None

@@ -18,7 +18,7 @@ from typing import Any
 import cocotb
 from cocotb.clock import Clock
 from cocotb.task import Task
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
 from cocotbext.axi import AxiBurstType, AxiBus, AxiMaster, AxiResp
 from cocotbext.axi.axi_channels import (
     AxiARSource,
@@ -221,6 +221,7 @@ class MemTB:
                 ch.set_pause_generator(pause_pattern(rng, probability))
             else:
                 ch.clear_pause_generator()
+                ch.pause = False  # clearing the generator leaves the last pause drawn
 
     def check_memory(self) -> None:
         actual = self.mem.read(0, self.size)
@@ -705,6 +706,39 @@ async def test_ordering(dut: Any, mode: str) -> None:
     aw_ids = [a[1] for a in tb.log.aw[aw0:]]
     dut._log.info("%s: AWID sequence %s, BID sequence %s", mode, aw_ids, b_ids)
     assert (b_ids != aw_ids) == reorder
+    await tb.finish()
+
+
+@cocotb.test()
+async def test_backpressure_off_midway(dut: Any) -> None:
+    """set_backpressure(0) mid-run releases every channel, even one stalled at that moment.
+
+    Probability 1 stalls all five channels on every cycle; bursts issued then
+    hang until the stalls are switched off, and must then finish, and later
+    ones run with no stall at all (first R beat exactly 2 cycles after AR).
+    """
+    tb = await setup(dut)
+    tb.fill_random()
+    tb.mem.set_backpressure(1.0)
+    await ClockCycles(dut.clk, 4)
+    data = tb.rng.randbytes(64)
+    write = cocotb.start_soon(tb.axi.write(0x3000, data, awid=1))
+    read = cocotb.start_soon(tb.axi.read(0x1000, 64, arid=2))
+    await ClockCycles(dut.clk, 20)
+    assert not write.done() and not read.done()
+    assert not tb.log.aw and not tb.log.ar, "handshakes while every channel is stalled"
+    tb.mem.set_backpressure(0.0)
+    assert not any(ch.pause for ch in tb.mem.channels()), "a channel is still paused"
+    assert (await with_timeout(write, 1, "us")).resp == AxiResp.OKAY
+    tb.ref[0x3000 : 0x3000 + 64] = data
+    got = await with_timeout(read, 1, "us")
+    assert bytes(got.data) == bytes(tb.ref[0x1000:0x1040])
+    stalls, ar0, r0 = tb.log.ar_stalls + tb.log.aw_stalls, len(tb.log.ar), len(tb.log.r)
+    got = await with_timeout(tb.axi.read(0x3000, 64, arid=3), 1, "us")
+    assert bytes(got.data) == data
+    assert tb.log.r[r0][0] - tb.log.ar[ar0][0] == 2, "a stall after set_backpressure(0)"
+    assert tb.log.ar_stalls + tb.log.aw_stalls == stalls
+    tb.check_memory()
     await tb.finish()
 
 

@@ -866,13 +866,19 @@ class AxiMemory(FlatMemory):
 
     def set_backpressure(self, probability: float) -> None:
         """Random stalls on all five channels (READY low on AW/W/AR, VALID held off on
-        B/R) with ``probability`` per cycle each, seeded from ``seed``; 0 stops them."""
+        B/R) with ``probability`` per cycle each, seeded from ``seed``; 0 stops them.
+
+        May be called mid-run.  cocotbext-axi's ``clear_pause_generator`` only
+        stops the generator's task and leaves ``pause`` at the last value drawn,
+        so a channel stalled on that cycle would stay stalled for good (READY
+        low or VALID held off forever); with 0 the pause is released here."""
         for ch in self.channels():
             if probability > 0:
                 rng = random.Random(self.rng.getrandbits(64))
                 ch.set_pause_generator(pause_pattern(rng, probability))
             else:
                 ch.clear_pause_generator()
+                ch.pause = False  # the setter wakes a sink so READY rises again
 
     def add_error_region(
         self, base: int, size: int, resp: str = "SLVERR", access: str = "rw"
