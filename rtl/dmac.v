@@ -6,7 +6,7 @@
 //   +- dmac_axil_slave   AXI4-Lite slave -> register strobes
 //   +- dmac_csr          global registers, routing to the channel blocks
 //   +- dmac_chan [n]     per-channel registers and chain state
-//   +- dmac_arbiter      round-robin choice of the next channel job
+//   +- dmac_arbiter      priority, then round-robin choice of the next channel job
 //   +- dmac_engine       descriptor fetch, checks, status write-back
 //      +- dmac_rd_mover  read bursts -> data FIFO
 //      +- dmac_fifo      data FIFO
@@ -188,6 +188,7 @@ wire                       done_last;
 wire                       done_irq;
 
 wire [NUM_CHANNELS-1:0]    chan_pause;
+wire [2*NUM_CHANNELS-1:0]  chan_prio;
 wire [NUM_CHANNELS-1:0]    chan_abort;
 wire                       engine_quiet;
 wire [CHAN_W-1:0]          engine_quiet_chan;
@@ -212,6 +213,7 @@ generate
             .job_desc(job_desc[n*64 +: 64]),
             .job_grant(job_valid && job_ready && job_chan == n),
             .pause_req(chan_pause[n]),
+            .prio(chan_prio[2*n +: 2]),
             .abort_req(chan_abort[n]),
             .quiet(engine_quiet && engine_quiet_chan == n),
             .done_valid(done_valid && done_chan == n),
@@ -235,6 +237,7 @@ dmac_arbiter #(
     .clk(clk),
     .rst(rst),
     .req(job_req),
+    .prio(chan_prio),
     .accept(job_ready),
     .grant_valid(job_valid),
     .grant_idx(job_chan)

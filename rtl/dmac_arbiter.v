@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Round-robin arbiter: picks the next requesting channel after the one granted last.
+// Priority arbiter: picks, among the requesters of the highest priority, the next one after the one granted last.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -12,6 +12,8 @@ module dmac_arbiter #(
     input  wire                 rst,
 
     input  wire [PORTS-1:0]     req,
+    // Two bits of priority per requester, 3 highest
+    input  wire [2*PORTS-1:0]   prio,
     // The grant is taken this cycle
     input  wire                 accept,
     output reg                  grant_valid,
@@ -24,16 +26,28 @@ reg [IDX_W-1:0] last_reg;
 
 integer i;
 reg [IDX_W:0] cand;
+reg [1:0] top;
+reg [PORTS-1:0] eligible;
 // The sum before the modulo needs the extra bit; the index after it does not.
 wire unused_cand = &{1'b0, cand[IDX_W]};
 
-// Search PORTS candidates starting just after the last grant.
+// The highest priority among the requesters; then search PORTS candidates
+// of that priority starting just after the last grant.
 always @* begin
+    top = 2'd0;
+    for (i = 0; i < PORTS; i = i + 1) begin
+        if (req[i] && prio[2*i +: 2] > top) begin
+            top = prio[2*i +: 2];
+        end
+    end
+    for (i = 0; i < PORTS; i = i + 1) begin
+        eligible[i] = req[i] && prio[2*i +: 2] == top;
+    end
     grant_valid = 1'b0;
     grant_idx   = {IDX_W{1'b0}};
     for (i = PORTS; i >= 1; i = i - 1) begin
         cand = ({1'b0, last_reg} + i[IDX_W:0]) % PORTS[IDX_W:0];
-        if (req[cand[IDX_W-1:0]]) begin
+        if (eligible[cand[IDX_W-1:0]]) begin
             grant_valid = 1'b1;
             grant_idx   = cand[IDX_W-1:0];
         end

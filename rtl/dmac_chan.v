@@ -23,6 +23,8 @@ module dmac_chan (
 
     // To the engine while it runs this channel's job
     output wire         pause_req,
+    // Arbitration priority, 0 lowest
+    output wire [1:0]   prio,
     output wire         abort_req,
     // The engine holds this channel's job with nothing in flight
     input  wire         quiet,
@@ -47,6 +49,7 @@ module dmac_chan (
 // Register state
 reg [63:0] desc_reg;
 reg        pause_reg;
+reg [1:0]  prio_reg;
 reg        en_done_reg;
 reg        en_err_reg;
 reg        en_end_reg;
@@ -100,6 +103,7 @@ reg  [31:0] irq_coal_image;
 always @* begin
     ctrl_image = 32'd0;
     ctrl_image[DMAC_CHAN_CTRL_PAUSE_LSB] = pause_reg;
+    ctrl_image[DMAC_CHAN_CTRL_PRIO_LSB +: DMAC_CHAN_CTRL_PRIO_WIDTH] = prio_reg;
     irq_enable_image = 32'd0;
     irq_enable_image[DMAC_CHAN_IRQ_ENABLE_DONE_LSB]    = en_done_reg;
     irq_enable_image[DMAC_CHAN_IRQ_ENABLE_ERR_LSB]     = en_err_reg;
@@ -124,6 +128,7 @@ wire paused    = pause_reg && busy_reg && (!in_engine_reg || quiet);
 assign job_req  = pending_reg && !pause_reg && !abort_reg;
 assign job_desc = cur_desc_reg;
 assign pause_req = pause_reg;
+assign prio      = prio_reg;
 assign abort_req = abort_reg;
 assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
           || (irq_end_reg && en_end_reg) || (irq_aborted_reg && en_aborted_reg);
@@ -181,6 +186,7 @@ always @(posedge clk) begin
     end
     if (wr_ctrl) begin
         pause_reg <= ctrl_wr[DMAC_CHAN_CTRL_PAUSE_LSB];
+        prio_reg  <= ctrl_wr[DMAC_CHAN_CTRL_PRIO_LSB +: DMAC_CHAN_CTRL_PRIO_WIDTH];
     end
     if (wr_irq_enable) begin
         en_done_reg    <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_DONE_LSB];
@@ -274,6 +280,7 @@ always @(posedge clk) begin
     if (rst) begin
         desc_reg           <= 64'd0;
         pause_reg          <= 1'b0;
+        prio_reg           <= 2'd0;
         en_done_reg        <= 1'b0;
         en_err_reg         <= 1'b0;
         en_end_reg         <= 1'b0;

@@ -439,7 +439,9 @@ assign m_axi_wlast   = own_aw ? wb_beat_reg == WB_LAST_BEAT : wr_wlast;
 assign m_axi_wvalid  = own_aw ? w_wb_valid_reg : wr_wvalid;
 assign m_axi_bready  = 1'b1;
 
-assign job_ready = state_reg == STATE_IDLE;
+// Not in the cycle the outcome is reported: the channel that just finished
+// asks again from the next cycle, and must be able to win the arbitration.
+assign job_ready = state_reg == STATE_IDLE && !done_valid;
 assign quiet      = state_reg == STATE_MOVE && mv_hold && rd_quiet && wr_quiet;
 assign quiet_chan = chan_reg;
 
@@ -468,7 +470,7 @@ always @(posedge clk) begin
 
     case (state_reg)
         STATE_IDLE: begin
-            if (job_valid) begin
+            if (job_valid && job_ready) begin
                 chan_reg      <= job_chan;
                 desc_addr_reg <= job_desc;
                 err_addr_reg  <= job_desc;

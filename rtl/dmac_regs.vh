@@ -62,6 +62,9 @@ localparam [0:0] DMAC_CHAN_CTRL_ABORT_RESET = 1'h0;
 localparam integer DMAC_CHAN_CTRL_PAUSE_LSB = 2;
 localparam integer DMAC_CHAN_CTRL_PAUSE_WIDTH = 1;
 localparam [0:0] DMAC_CHAN_CTRL_PAUSE_RESET = 1'h0;
+localparam integer DMAC_CHAN_CTRL_PRIO_LSB = 4;
+localparam integer DMAC_CHAN_CTRL_PRIO_WIDTH = 2;
+localparam [1:0] DMAC_CHAN_CTRL_PRIO_RESET = 2'h0;
 
 // STATUS @ 0x04: Channel status
 localparam integer DMAC_CHAN_STATUS_OFFSET = 'h04;

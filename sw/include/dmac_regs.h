@@ -60,6 +60,10 @@ extern "C" {
 #define DMAC__CHAN__CTRL__PAUSE_bp 2
 #define DMAC__CHAN__CTRL__PAUSE_bw 1
 #define DMAC__CHAN__CTRL__PAUSE_reset 0x0
+#define DMAC__CHAN__CTRL__PRIO_bm 0x30
+#define DMAC__CHAN__CTRL__PRIO_bp 4
+#define DMAC__CHAN__CTRL__PRIO_bw 2
+#define DMAC__CHAN__CTRL__PRIO_reset 0x0
 
 // reg - dmac::CHAN::STATUS
 #define DMAC__CHAN__STATUS__BUSY_bm 0x1
