@@ -10,6 +10,7 @@ and the protocol checkers watch both ports throughout.
 
 from __future__ import annotations
 
+import os
 import random
 
 import cocotb
@@ -21,7 +22,8 @@ from sw.dmac_regs import DmacErr
 from tb.chain_check import untouched_outside, verify_chain
 from tb.dmac_tb import DmacTB
 
-ITERATIONS = 10
+# DMAC_RANDOM_ITERATIONS raises it for a longer soak.
+ITERATIONS = int(os.environ.get("DMAC_RANDOM_ITERATIONS", "10"))
 FAULTS = ["none", "none", "pause", "abort", "data_read", "data_write", "desc_read", "status"]
 EXPECTED = {
     "none": DmacErr.NONE,
