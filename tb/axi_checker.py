@@ -121,6 +121,13 @@ class AxiLiteAccess:
 Transaction = AxiBurst | AxiLiteAccess
 _NOT_VALID = (False, False, None, None)
 Callback = Callable[[Any], object]
+_Payload = tuple[str, ...]
+_OUTSTANDING_COUNTERS = (
+    "reads_outstanding",
+    "writes_outstanding",
+    "max_reads_outstanding",
+    "max_writes_outstanding",
+)
 
 
 def beat_lanes(addr: int, size: int, length: int, burst: int, beat: int, data_bytes: int) -> int:
@@ -213,10 +220,25 @@ class _Channel:
 
 
 class _CheckerBase(BusMonitor):
-    """Sampling loop, VALID/READY/stability/X rules, reporting and publishing."""
+    """Sampling loop, VALID/READY/stability/X rules, bookkeeping, reporting and publishing.
+
+    A subclass declares its bus (``_signals``/``_optional_signals``), each
+    channel's payload fields (``_channel_fields``: name -> (fields, index of the
+    lane-masked data field or -1); missing optional fields are skipped) and its
+    counters (``_counter_names``), and implements the handlers ``_aw_valid`` ...
+    ``_r_valid``, called as ``handler(channel, ready, payload, previous payload)``
+    on every cycle the channel's VALID is high (see :meth:`_sample`).
+    """
 
     _signals: list[str] = []
     _optional_signals: list[str] = []
+    _channel_fields: dict[str, tuple[Sequence[str], int]] = {}
+    _counter_names: Sequence[str] = ()
+    _aw_valid: Callable[[_Channel, bool, _Payload, _Payload | None], None]
+    _w_valid: Callable[[_Channel, bool, _Payload, _Payload | None], None]
+    _b_valid: Callable[[_Channel, bool, _Payload, _Payload | None], None]
+    _ar_valid: Callable[[_Channel, bool, _Payload, _Payload | None], None]
+    _r_valid: Callable[[_Channel, bool, _Payload, _Payload | None], None]
 
     def __init__(
         self,
@@ -249,7 +271,34 @@ class _CheckerBase(BusMonitor):
             reset=self._rst,
             case_insensitive=False,
         )
-        self._channels: list[_Channel] = []
+        bus = self.bus
+        spec = self._channel_fields
+        self._aw = _Channel(bus, "aw", True, *spec["aw"])
+        self._w = _Channel(bus, "w", True, *spec["w"])
+        self._b = _Channel(bus, "b", False, *spec["b"])
+        self._ar = _Channel(bus, "ar", True, *spec["ar"])
+        self._r = _Channel(bus, "r", False, *spec["r"])
+        self._channels = [self._aw, self._w, self._b, self._ar, self._r]
+        # Responses first: a response in the same cycle as the handshake it answers
+        # must not find that handshake already counted.
+        self._order = [
+            (self._b, self._b_valid),
+            (self._r, self._r_valid),
+            (self._aw, self._aw_valid),
+            (self._w, self._w_valid),
+            (self._ar, self._ar_valid),
+        ]
+        self.data_bytes = len(bus.wdata) // 8
+        self._full = (1 << self.data_bytes) - 1
+        self.aw_count = self.b_count = self.ar_count = 0
+        self.reads_outstanding = self.writes_outstanding = 0
+        self.max_reads_outstanding = self.max_writes_outstanding = 0
+        self._clear_state()
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """The counters (see the class docstring) by name."""
+        return {n: getattr(self, n) for n in self._counter_names}
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -335,6 +384,7 @@ class _CheckerBase(BusMonitor):
                     in_reset = True
                     for ch in self._channels:
                         ch.clear()
+                    self.reads_outstanding = self.writes_outstanding = 0
                     self._clear_state()
                 continue
             if in_reset:
@@ -349,10 +399,50 @@ class _CheckerBase(BusMonitor):
             self._cycle()
 
     def _clear_state(self) -> None:
+        """Drop the subclass's transaction tracking (at construction and reset)."""
         raise NotImplementedError
 
     def _cycle(self) -> None:
-        raise NotImplementedError
+        sample = self._sample
+        for ch, handle in self._order:
+            valid, ready, cur, prev = sample(ch)
+            if valid:
+                handle(ch, ready, cur, prev)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _issued(self, is_write: bool) -> None:
+        """Count an AW (``is_write``) or AR handshake."""
+        if is_write:
+            self.aw_count += 1
+            self.writes_outstanding += 1
+            if self.writes_outstanding > self.max_writes_outstanding:
+                self.max_writes_outstanding = self.writes_outstanding
+        else:
+            self.ar_count += 1
+            self.reads_outstanding += 1
+            if self.reads_outstanding > self.max_reads_outstanding:
+                self.max_reads_outstanding = self.reads_outstanding
+
+    def _finish(self, txn: Transaction) -> None:
+        """``txn``'s response completed: no longer outstanding, publish it."""
+        if txn.is_write:
+            self.writes_outstanding -= 1
+        else:
+            self.reads_outstanding -= 1
+        txn.end_ns = get_sim_time("ns")
+        self._recv(txn)
+
+    def _check_w(self, ch: _Channel, cur: _Payload, prev: _Payload | None) -> None:
+        """Payload rules for a new or changed W payload (WDATA, WSTRB, ...).
+
+        WDATA counts only on the lanes WSTRB enables, now or (while stalled) last cycle.
+        """
+        strb = cur[1]
+        lanes = int(strb, 2) if not strb.strip("01") else self._full
+        if prev is not None and not prev[1].strip("01"):
+            lanes |= int(prev[1], 2)
+        self._check_payload(ch, cur, prev, lanes, self.data_bytes)
 
     def _sample(
         self, ch: _Channel
@@ -493,6 +583,17 @@ class AxiChecker(_CheckerBase):
         "buser",
         "ruser",
     ]
+    _channel_fields = {
+        "aw": ((*_AX_FIELDS, *_AX_OPTIONAL), -1),
+        "w": ((*_W_FIELDS, "user"), 0),
+        "b": ((*_B_FIELDS, "user"), -1),
+        "ar": ((*_AX_FIELDS, *_AX_OPTIONAL), -1),
+        "r": ((*_R_FIELDS, "user"), 1),
+    }
+    _counter_names = (
+        *("cycles", "aw_count", "w_beats", "w_bursts", "b_count"),
+        *("ar_count", "r_beats", "r_bursts", *_OUTSTANDING_COUNTERS),
+    )
 
     def __init__(
         self,
@@ -507,30 +608,10 @@ class AxiChecker(_CheckerBase):
     ) -> None:
         super().__init__(dut, prefix, clk, rst, fail_fast, max_wait, check_x)
         bus = self.bus
-        self._aw = _Channel(bus, "aw", True, (*_AX_FIELDS, *_AX_OPTIONAL))
-        self._w = _Channel(bus, "w", True, (*_W_FIELDS, "user"), data_index=0)
-        self._b = _Channel(bus, "b", False, (*_B_FIELDS, "user"))
-        self._ar = _Channel(bus, "ar", True, (*_AX_FIELDS, *_AX_OPTIONAL))
-        self._r = _Channel(bus, "r", False, (*_R_FIELDS, "user"), data_index=1)
-        self._channels = [self._aw, self._w, self._b, self._ar, self._r]
-        self.data_bytes = len(bus.wdata) // 8
-        self._full = (1 << self.data_bytes) - 1
         self._max_size = self.data_bytes.bit_length() - 1
         if len(bus.wstrb) != self.data_bytes or len(bus.rdata) != 8 * self.data_bytes:
             raise ValueError(f"{prefix}: WSTRB/RDATA widths do not match WDATA")
-        self.aw_count = self.w_beats = self.w_bursts = self.b_count = 0
-        self.ar_count = self.r_beats = self.r_bursts = 0
-        self.reads_outstanding = self.writes_outstanding = 0
-        self.max_reads_outstanding = self.max_writes_outstanding = 0
-        self._clear_state()
-
-    @property
-    def counters(self) -> dict[str, int]:
-        names = (
-            "cycles aw_count w_beats w_bursts b_count ar_count r_beats r_bursts"
-            " reads_outstanding writes_outstanding max_reads_outstanding max_writes_outstanding"
-        )
-        return {n: getattr(self, n) for n in names.split()}
+        self.w_beats = self.w_bursts = self.r_beats = self.r_bursts = 0
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -543,7 +624,6 @@ class AxiChecker(_CheckerBase):
         self._w_count = 0  # beats of the W burst in progress
         self._b_wait: dict[int, deque[AxiBurst]] = {}  # AW and W done, waiting for B, by ID
         self._ar_out: dict[int, deque[AxiBurst]] = {}  # AR done, waiting for RLAST, by ID
-        self.reads_outstanding = self.writes_outstanding = 0
 
     def _idle_problems(self) -> list[tuple[str, str]]:
         problems = []
@@ -571,15 +651,6 @@ class AxiChecker(_CheckerBase):
         return problems
 
     # -- per cycle -----------------------------------------------------------------------------
-
-    def _cycle(self) -> None:
-        # Responses first: a response in the same cycle as the handshake it answers
-        # must not find that handshake already counted.
-        self._b_cycle()
-        self._r_cycle()
-        self._aw_cycle()
-        self._w_cycle()
-        self._ar_cycle()
 
     def _address(self, ch: _Channel, cur: tuple[str, ...], prev: tuple[str, ...] | None) -> None:
         """Rules on a new or changed AW/AR payload."""
@@ -649,21 +720,13 @@ class AxiChecker(_CheckerBase):
             get_sim_time("ns"),
         )
 
-    def _aw_cycle(self) -> None:
-        ch = self._aw
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _aw_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if prev is None or cur != prev:
             self._address(ch, cur, prev)
         if not ready:
             return
         aw = self._burst(ch, cur)
-        self.aw_count += 1
-        self.writes_outstanding += 1
-        if self.writes_outstanding > self.max_writes_outstanding:
-            self.max_writes_outstanding = self.writes_outstanding
+        self._issued(True)
         if self._w_early:
             # Its whole W burst came first.
             strbs, data = self._w_early.popleft()
@@ -704,18 +767,9 @@ class AxiChecker(_CheckerBase):
                 f" AWSIZE={aw.size} AWBURST={aw.burst}: allowed lanes 0x{allowed:x}",
             )
 
-    def _w_cycle(self) -> None:
-        ch = self._w
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _w_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if prev is None or cur != prev:
-            strb = cur[1]
-            lanes = int(strb, 2) if not strb.strip("01") else self._full
-            if prev is not None and not prev[1].strip("01"):
-                lanes |= int(prev[1], 2)
-            self._check_payload(ch, cur, prev, lanes, self.data_bytes)
+            self._check_w(ch, cur, prev)
         if not ready:
             return
         self.w_beats += 1
@@ -756,12 +810,7 @@ class AxiChecker(_CheckerBase):
             self._aw_q.popleft()
             self._b_wait.setdefault(aw.id, deque()).append(aw)
 
-    def _b_cycle(self) -> None:
-        ch = self._b
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _b_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if (prev is None or cur != prev) and self._check_payload(ch, cur, prev, 0, 0):
             bid = int(cur[0], 2)
             q = self._b_wait.get(bid)
@@ -780,34 +829,19 @@ class AxiChecker(_CheckerBase):
         q = self._b_wait.get(int(cur[0], 2)) if not cur[0].strip("01") else None
         if q:
             aw = q.popleft()
-            self.writes_outstanding -= 1
-            aw.end_ns = get_sim_time("ns")
             aw.resp = [_resolve(cur[1])]
-            self._recv(aw)
+            self._finish(aw)
 
-    def _ar_cycle(self) -> None:
-        ch = self._ar
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _ar_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if prev is None or cur != prev:
             self._address(ch, cur, prev)
         if not ready:
             return
         ar = self._burst(ch, cur)
-        self.ar_count += 1
-        self.reads_outstanding += 1
-        if self.reads_outstanding > self.max_reads_outstanding:
-            self.max_reads_outstanding = self.reads_outstanding
+        self._issued(False)
         self._ar_out.setdefault(ar.id, deque()).append(ar)
 
-    def _r_cycle(self) -> None:
-        ch = self._r
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _r_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         rid = cur[0]
         q = self._ar_out.get(int(rid, 2)) if not rid.strip("01") else None
         ar = q[0] if q else None
@@ -843,9 +877,7 @@ class AxiChecker(_CheckerBase):
             ar.resp.append(_resolve(cur[2]))
         if last:
             q.popleft()
-            self.reads_outstanding -= 1
-            ar.end_ns = get_sim_time("ns")
-            self._recv(ar)
+            self._finish(ar)
 
 
 class AxiLiteChecker(_CheckerBase):
@@ -869,6 +901,17 @@ class AxiLiteChecker(_CheckerBase):
         *(f"r{f}" for f in ("data", "resp", "valid", "ready")),
     ]
     _optional_signals = ["awprot", "arprot"]
+    _channel_fields = {
+        "aw": (("addr", "prot"), -1),
+        "w": (("data", "strb"), 0),
+        "b": (("resp",), -1),
+        "ar": (("addr", "prot"), -1),
+        "r": (("data", "resp"), -1),
+    }
+    _counter_names = (
+        *("cycles", "aw_count", "w_count", "b_count", "ar_count", "r_count"),
+        *_OUTSTANDING_COUNTERS,
+    )
 
     def __init__(
         self,
@@ -882,36 +925,17 @@ class AxiLiteChecker(_CheckerBase):
         check_x: bool | None = None,
     ) -> None:
         super().__init__(dut, prefix, clk, rst, fail_fast, max_wait, check_x)
-        bus = self.bus
-        self._aw = _Channel(bus, "aw", True, ("addr", "prot"))
-        self._w = _Channel(bus, "w", True, ("data", "strb"), data_index=0)
-        self._b = _Channel(bus, "b", False, ("resp",))
-        self._ar = _Channel(bus, "ar", True, ("addr", "prot"))
-        self._r = _Channel(bus, "r", False, ("data", "resp"))
-        self._channels = [self._aw, self._w, self._b, self._ar, self._r]
-        self.data_bytes = len(bus.wdata) // 8
         if self.data_bytes not in (4, 8):
-            raise ValueError(f"{prefix}: AXI4-Lite data is 32 or 64 bits, not {len(bus.wdata)}")
-        self._full = (1 << self.data_bytes) - 1
-        self.aw_count = self.w_count = self.b_count = self.ar_count = self.r_count = 0
-        self.reads_outstanding = self.writes_outstanding = 0
-        self.max_reads_outstanding = self.max_writes_outstanding = 0
-        self._clear_state()
-
-    @property
-    def counters(self) -> dict[str, int]:
-        names = (
-            "cycles aw_count w_count b_count ar_count r_count"
-            " reads_outstanding writes_outstanding max_reads_outstanding max_writes_outstanding"
-        )
-        return {n: getattr(self, n) for n in names.split()}
+            raise ValueError(
+                f"{prefix}: AXI4-Lite data is 32 or 64 bits, not {len(self.bus.wdata)}"
+            )
+        self.w_count = self.r_count = 0
 
     def _clear_state(self) -> None:
         self._aw_q: deque[AxiLiteAccess] = deque()  # AW done, W not yet
         self._w_q: deque[tuple[int, int]] = deque()  # W (data, strb) done, AW not yet
         self._b_wait: deque[AxiLiteAccess] = deque()  # both done, waiting for B
         self._ar_q: deque[AxiLiteAccess] = deque()  # AR done, waiting for R
-        self.reads_outstanding = self.writes_outstanding = 0
 
     def _idle_problems(self) -> list[tuple[str, str]]:
         problems = []
@@ -925,60 +949,35 @@ class AxiLiteChecker(_CheckerBase):
         return problems
 
     def _cycle(self) -> None:
-        self._b_cycle()
-        self._r_cycle()
-        self._request(self._aw, self._aw_q, True)
-        self._w_cycle()
-        self._request(self._ar, self._ar_q, False)
+        _CheckerBase._cycle(self)
+        # Pair the writes whose AW and W handshakes both completed (in order).
         while self._aw_q and self._w_q:
             access = self._aw_q.popleft()
             access.data, access.strb = self._w_q.popleft()
             self._b_wait.append(access)
 
-    def _request(self, ch: _Channel, queue: deque[AxiLiteAccess], is_write: bool) -> None:
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _request(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
+        """AW or AR: the access is queued at its handshake."""
         if prev is None or cur != prev:
             self._check_payload(ch, cur, prev, 0, 0)
         if not ready:
             return
+        is_write = ch is self._aw
         prot = _resolve(cur[1]) if len(cur) > 1 else 0
-        queue.append(AxiLiteAccess(is_write, _resolve(cur[0]), prot, get_sim_time("ns")))
-        if is_write:
-            self.aw_count += 1
-            self.writes_outstanding += 1
-            if self.writes_outstanding > self.max_writes_outstanding:
-                self.max_writes_outstanding = self.writes_outstanding
-        else:
-            self.ar_count += 1
-            self.reads_outstanding += 1
-            if self.reads_outstanding > self.max_reads_outstanding:
-                self.max_reads_outstanding = self.reads_outstanding
+        access = AxiLiteAccess(is_write, _resolve(cur[0]), prot, get_sim_time("ns"))
+        (self._aw_q if is_write else self._ar_q).append(access)
+        self._issued(is_write)
 
-    def _w_cycle(self) -> None:
-        ch = self._w
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    _aw_valid = _ar_valid = _request
+
+    def _w_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if prev is None or cur != prev:
-            strb = cur[1]
-            lanes = int(strb, 2) if not strb.strip("01") else self._full
-            if prev is not None and not prev[1].strip("01"):
-                lanes |= int(prev[1], 2)
-            self._check_payload(ch, cur, prev, lanes, self.data_bytes)
+            self._check_w(ch, cur, prev)
         if ready:
             self.w_count += 1
             self._w_q.append((_resolve(cur[0]), _resolve(cur[1])))
 
-    def _b_cycle(self) -> None:
-        ch = self._b
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _b_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if (prev is None or cur != prev) and self._check_payload(ch, cur, prev, 0, 0):
             if not self._b_wait:
                 if self._aw_q:
@@ -992,17 +991,10 @@ class AxiLiteChecker(_CheckerBase):
         self.b_count += 1
         if self._b_wait:
             access = self._b_wait.popleft()
-            self.writes_outstanding -= 1
             access.resp = _resolve(cur[0])
-            access.end_ns = get_sim_time("ns")
-            self._recv(access)
+            self._finish(access)
 
-    def _r_cycle(self) -> None:
-        ch = self._r
-        valid, ready, cur, prev = self._sample(ch)
-        if not valid:
-            return
-        assert cur is not None
+    def _r_valid(self, ch: _Channel, ready: bool, cur: _Payload, prev: _Payload | None) -> None:
         if (prev is None or cur != prev) and self._check_payload(ch, cur, prev, 0, 0):
             if not self._ar_q:
                 self._violation("ERRS_RID", "RVALID without an outstanding AR")
@@ -1013,8 +1005,6 @@ class AxiLiteChecker(_CheckerBase):
         self.r_count += 1
         if self._ar_q:
             access = self._ar_q.popleft()
-            self.reads_outstanding -= 1
             access.data = _resolve(cur[0])
             access.resp = _resolve(cur[1])
-            access.end_ns = get_sim_time("ns")
-            self._recv(access)
+            self._finish(access)
