@@ -163,6 +163,22 @@ reg                  aw_wb_valid_reg;
 reg                  w_wb_valid_reg;
 reg [1:0]            wb_beat_reg;
 
+// Prefetch of the next descriptor of the running chain, fetched while the
+// current one moves data, and used if the next job is exactly that descriptor.
+localparam [1:0]
+    PF_NONE  = 2'd0,
+    PF_AR    = 2'd1,
+    PF_R     = 2'd2,
+    PF_VALID = 2'd3;
+reg [1:0]            pf_state_reg;
+reg [63:0]           pf_addr_reg;
+reg [CHAN_W-1:0]     pf_chan_reg;
+reg [DESC_BITS-1:0]  pf_desc_reg;
+reg [3:0]            pf_beat_reg;
+reg                  pf_bad_reg;
+// Cleared when the running job turns out not to continue its chain
+reg                  pf_keep_reg;
+
 // Descriptor fields
 wire [63:0] desc_next = desc_reg[DMAC_DESC_NEXT_OFFSET*8 +: 64];
 wire [63:0] desc_src  = desc_reg[DMAC_DESC_SRC_OFFSET*8 +: 64];
@@ -211,6 +227,7 @@ wire                   mv_hold = job_pause;
 
 wire                   rd_idle;
 wire                   rd_quiet;
+wire                   rd_issued_all;
 wire                   rd_err;
 wire [ADDR_WIDTH-1:0]  rd_err_addr;
 wire [ID_WIDTH-1:0]    rd_arid;
@@ -275,13 +292,14 @@ dmac_rd_mover #(
     .hold(mv_hold),
     .idle(rd_idle),
     .quiet(rd_quiet),
+    .issued_all(rd_issued_all),
     .err(rd_err),
     .err_addr(rd_err_addr),
     .m_axi_arid(rd_arid),
     .m_axi_araddr(rd_araddr),
     .m_axi_arlen(rd_arlen),
     .m_axi_arvalid(rd_arvalid),
-    .m_axi_arready(m_axi_arready && state_reg == STATE_MOVE),
+    .m_axi_arready(m_axi_arready && state_reg == STATE_MOVE && pf_state_reg != PF_AR),
     .r_data(m_axi_rdata),
     .r_resp(m_axi_rresp),
     .r_last(m_axi_rlast),
@@ -410,18 +428,20 @@ wire [63:0] wb_addr = desc_addr_reg + WB_OFFSET;
 /*
  * AXI master: the engine's own accesses, or the back-ends' during MOVE
  */
-wire own_ar = state_reg == STATE_FETCH_AR;
+wire own_ar = state_reg == STATE_FETCH_AR || pf_state_reg == PF_AR;
+wire [ADDR_WIDTH-1:0] own_araddr = state_reg == STATE_FETCH_AR ? desc_addr_reg[ADDR_WIDTH-1:0]
+                                                                 : pf_addr_reg[ADDR_WIDTH-1:0];
 wire own_aw = state_reg == STATE_WB;
 
 assign m_axi_arid    = own_ar ? ID_DESC : rd_arid;
-assign m_axi_araddr  = own_ar ? desc_addr_reg[ADDR_WIDTH-1:0] : rd_araddr;
+assign m_axi_araddr  = own_ar ? own_araddr : rd_araddr;
 assign m_axi_arlen   = own_ar ? DESC_BEATS[7:0] - 8'd1 : rd_arlen;
 assign m_axi_arsize  = SIZE[2:0];
 assign m_axi_arburst = 2'b01;
 assign m_axi_arlock  = 1'b0;
 assign m_axi_arcache = AXI_CACHE;
 assign m_axi_arprot  = AXI_PROT;
-assign m_axi_arvalid = own_ar ? ar_desc_valid_reg : rd_arvalid;
+assign m_axi_arvalid = own_ar ? (ar_desc_valid_reg || pf_state_reg == PF_AR) : rd_arvalid;
 assign m_axi_rready  = 1'b1;
 
 assign m_axi_awid    = own_aw ? ID_DESC : wr_awid;
@@ -441,7 +461,16 @@ assign m_axi_bready  = 1'b1;
 
 // Not in the cycle the outcome is reported: the channel that just finished
 // asks again from the next cycle, and must be able to win the arbitration.
-assign job_ready = state_reg == STATE_IDLE && !done_valid;
+assign job_ready = state_reg == STATE_IDLE && !done_valid
+                 && pf_state_reg != PF_AR && pf_state_reg != PF_R;
+
+// The next descriptor may be prefetched once the data reads are all issued,
+// if the chain goes on, nothing went wrong, and it is a valid pointer.
+wire next_ok = desc_next[4:0] == 5'd0 && (desc_next & ~ADDR_MASK) == 64'd0
+            && ((desc_next + DESC_LAST_BYTE) & ~ADDR_MASK) == 64'd0;
+wire pf_start = state_reg == STATE_MOVE && pf_state_reg == PF_NONE && rd_issued_all
+             && !desc_last && next_ok && err_reg == DMAC_ERR_NONE && !job_pause && !job_abort;
+wire pf_hit = pf_state_reg == PF_VALID && pf_chan_reg == job_chan && pf_addr_reg == job_desc;
 assign quiet      = state_reg == STATE_MOVE && mv_hold && rd_quiet && wr_quiet;
 assign quiet_chan = chan_reg;
 
@@ -483,6 +512,10 @@ always @(posedge clk) begin
                 end else if (job_out_of_range) begin
                     err_reg   <= DMAC_ERR_ADDR_RANGE;
                     state_reg <= STATE_REPORT;
+                end else if (pf_hit) begin
+                    err_reg   <= DMAC_ERR_NONE;
+                    desc_reg  <= pf_desc_reg;
+                    state_reg <= STATE_DECODE;
                 end else begin
                     err_reg           <= DMAC_ERR_NONE;
                     ar_desc_valid_reg <= 1'b1;
@@ -570,11 +603,49 @@ always @(posedge clk) begin
             done_last     <= desc_last;
             done_irq      <= desc_irq && err_reg == DMAC_ERR_NONE;
             state_reg     <= STATE_IDLE;
+            if (err_reg != DMAC_ERR_NONE || desc_last) begin
+                pf_keep_reg <= 1'b0;
+            end
         end
         default: state_reg <= STATE_IDLE;
     endcase
 
+    /*
+     * Prefetch
+     */
+    // Whatever was prefetched is used or dropped by the job accepted now.
+    if (state_reg == STATE_IDLE && job_valid && job_ready && pf_state_reg == PF_VALID) begin
+        pf_state_reg <= PF_NONE;
+    end
+    if (pf_start) begin
+        pf_state_reg <= PF_AR;
+        pf_addr_reg  <= desc_next;
+        pf_chan_reg  <= chan_reg;
+        pf_beat_reg  <= 4'd0;
+        pf_bad_reg   <= 1'b0;
+        pf_keep_reg  <= 1'b1;
+    end
+    if (pf_state_reg == PF_AR && m_axi_arready) begin
+        pf_state_reg <= PF_R;
+    end
+    if (pf_state_reg == PF_R && r_desc_beat) begin
+        pf_desc_reg[pf_beat_reg*DATA_WIDTH +: DATA_WIDTH] <= m_axi_rdata;
+        pf_beat_reg <= pf_beat_reg + 4'd1;
+        if (m_axi_rresp[1]) begin
+            pf_bad_reg <= 1'b1;
+        end
+        if (m_axi_rlast) begin
+            // A failed prefetch is forgotten: the normal fetch reports the error.
+            pf_state_reg <= (pf_bad_reg || m_axi_rresp[1] || !pf_keep_reg) ? PF_NONE : PF_VALID;
+        end
+    end
+    if (pf_state_reg == PF_VALID && !pf_keep_reg) begin
+        pf_state_reg <= PF_NONE;
+    end
+
     if (rst) begin
+        pf_state_reg      <= PF_NONE;
+        pf_keep_reg       <= 1'b0;
         state_reg         <= STATE_IDLE;
         err_reg           <= DMAC_ERR_NONE;
         ar_desc_valid_reg <= 1'b0;

@@ -44,6 +44,8 @@ module dmac_rd_mover #(
     output wire                         idle,
     // No burst in flight
     output wire                         quiet,
+    // Every burst of the job has been issued (the AR channel is free)
+    output wire                         issued_all,
 
     // Error report: one pulse at the first failing beat of a job
     output reg                          err,
@@ -137,6 +139,7 @@ assign beat_poison = poison_reg || r_bad;
 assign beat_valid  = r_beat;
 
 assign quiet = !arvalid_reg && outstanding_reg == 0;
+assign issued_all = !arvalid_reg && beats_left_reg == 0;
 assign idle  = quiet && (beats_left_reg == 0 || stop);
 
 always @(posedge clk) begin
