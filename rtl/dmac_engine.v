@@ -189,9 +189,25 @@ wire        desc_irq  = desc_ctrl[DMAC_DESC_CTRL_IRQ_LSB];
 wire        desc_last = desc_ctrl[DMAC_DESC_CTRL_LAST_LSB];
 
 // Checks made before anything moves
-wire job_misaligned = job_desc[4:0] != 5'd0;
-wire job_out_of_range = (job_desc & ~ADDR_MASK) != 64'd0
-                     || ((job_desc + DESC_LAST_BYTE) & ~ADDR_MASK) != 64'd0;
+// A descriptor pointer must be 32-byte aligned and the whole descriptor
+// must lie inside the address space.
+function ptr_misaligned;
+    input [4:0] ptr_low;
+    begin
+        ptr_misaligned = ptr_low != 5'd0;
+    end
+endfunction
+
+function ptr_out_of_range;
+    input [63:0] ptr;
+    begin
+        ptr_out_of_range = (ptr & ~ADDR_MASK) != 64'd0
+                        || ((ptr + DESC_LAST_BYTE) & ~ADDR_MASK) != 64'd0;
+    end
+endfunction
+
+wire job_misaligned   = ptr_misaligned(job_desc[4:0]);
+wire job_out_of_range = ptr_out_of_range(job_desc);
 
 wire [64:0] src_last = {1'b0, desc_src} + {33'd0, desc_len} - 65'd1;
 wire [64:0] dst_last = {1'b0, desc_dst} + {33'd0, desc_len} - 65'd1;
@@ -466,8 +482,7 @@ assign job_ready = state_reg == STATE_IDLE && !done_valid
 
 // The next descriptor may be prefetched once the data reads are all issued,
 // if the chain goes on, nothing went wrong, and it is a valid pointer.
-wire next_ok = desc_next[4:0] == 5'd0 && (desc_next & ~ADDR_MASK) == 64'd0
-            && ((desc_next + DESC_LAST_BYTE) & ~ADDR_MASK) == 64'd0;
+wire next_ok = !ptr_misaligned(desc_next[4:0]) && !ptr_out_of_range(desc_next);
 wire pf_start = state_reg == STATE_MOVE && pf_state_reg == PF_NONE && rd_issued_all
              && !desc_last && next_ok && err_reg == DMAC_ERR_NONE && !job_pause && !job_abort;
 wire pf_hit = pf_state_reg == PF_VALID && pf_chan_reg == job_chan && pf_addr_reg == job_desc;
