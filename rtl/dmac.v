@@ -5,12 +5,15 @@
 //   dmac
 //   +- dmac_axil_slave   AXI4-Lite slave -> register strobes
 //   +- dmac_csr          global registers, routing to the channel blocks
-//   +- dmac_chan [n]     per-channel registers and chain state
-//   +- dmac_arbiter      priority, then round-robin choice of the next channel job
-//   +- dmac_engine       descriptor fetch, checks, status write-back
-//      +- dmac_rd_mover  read bursts -> data FIFO
-//      +- dmac_fifo      data FIFO
-//      +- dmac_wr_mover  data FIFO -> write bursts, write responses
+//   +- dmac_chan [n]     per-channel registers, interrupts, coalescing
+//   +- dmac_lane [n]     per-channel pipeline of descriptor jobs
+//   |  +- dmac_desc_fetch  descriptor reads ahead of the data, several per burst
+//   |  +- dmac_rd_mover    read bursts -> data FIFO
+//   |  +- dmac_fifo        descriptor, job and data queues
+//   |  +- dmac_realign     source-aligned -> destination-aligned beats
+//   |  +- dmac_wr_mover    write bursts, write responses per job
+//   +- dmac_axi_mux      burst-by-burst arbitration of the shared AXI4 master
+//      +- dmac_arbiter   priority, then round robin
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -28,8 +31,10 @@ module dmac #(
     parameter MAX_BURST_LEN = 16,
     // Data bursts in flight per direction at most (power of two)
     parameter MAX_OUTSTANDING = 8,
-    // Data FIFO entries (power of two, at least MAX_BURST_LEN)
+    // Data FIFO entries per channel (power of two, at least MAX_BURST_LEN)
     parameter FIFO_DEPTH = 128,
+    // Descriptors read in one burst at most (1..16), when the chain is contiguous
+    parameter DESC_PREFETCH = 4,
     // Width of the AXI4-Lite register address
     parameter AXIL_ADDR_WIDTH = 12
 ) (
@@ -102,7 +107,30 @@ module dmac #(
     output wire                       irq
 );
 
-localparam CHAN_W = NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1;
+localparam SIZE = $clog2(DATA_WIDTH / 8);
+
+initial begin
+    if (DATA_WIDTH < 32 || DATA_WIDTH > 256 || (1 << SIZE) * 8 != DATA_WIDTH) begin
+        $display("Error: DATA_WIDTH must be 32, 64, 128 or 256 (instance %m)");
+        $finish;
+    end
+    if (ADDR_WIDTH < 32 || ADDR_WIDTH > 64) begin
+        $display("Error: ADDR_WIDTH must be 32..64 (instance %m)");
+        $finish;
+    end
+    if (NUM_CHANNELS < 1 || NUM_CHANNELS > 8) begin
+        $display("Error: NUM_CHANNELS must be 1..8 (instance %m)");
+        $finish;
+    end
+    if (MAX_BURST_LEN < 1 || MAX_BURST_LEN > 256) begin
+        $display("Error: MAX_BURST_LEN must be 1..256 (instance %m)");
+        $finish;
+    end
+    if (FIFO_DEPTH < MAX_BURST_LEN || FIFO_DEPTH > 16384) begin
+        $display("Error: FIFO_DEPTH must be MAX_BURST_LEN..16384 (instance %m)");
+        $finish;
+    end
+end
 
 /*
  * Registers
@@ -171,35 +199,56 @@ dmac_csr #(
 );
 
 /*
- * Channels, arbiter, engine
+ * Channels: registers and lanes
  */
-wire [NUM_CHANNELS-1:0]    job_req;
-wire [NUM_CHANNELS*64-1:0] job_desc;
-wire                       job_valid;
-wire                       job_ready;
-wire [CHAN_W-1:0]          job_chan;
+localparam ADDR_W = ADDR_WIDTH;
+localparam DATA_BYTES = DATA_WIDTH / 8;
 
-wire                       done_valid;
-wire [CHAN_W-1:0]          done_chan;
-wire [3:0]                 done_err;
-wire [63:0]                done_err_addr;
-wire [63:0]                done_next;
-wire                       done_last;
-wire                       done_irq;
+wire [2*NUM_CHANNELS-1:0]         chan_prio;
 
-wire [NUM_CHANNELS-1:0]    chan_pause;
-wire [2*NUM_CHANNELS-1:0]  chan_prio;
-wire [NUM_CHANNELS-1:0]    chan_abort;
-wire                       engine_quiet;
-wire [CHAN_W-1:0]          engine_quiet_chan;
-
-wire                       res_valid;
-wire [CHAN_W-1:0]          res_chan;
-wire [31:0]                res_bytes;
+wire [NUM_CHANNELS-1:0]           l_ar_valid;
+wire [NUM_CHANNELS-1:0]           l_ar_ready;
+wire [NUM_CHANNELS*ADDR_W-1:0]    l_ar_addr;
+wire [NUM_CHANNELS*8-1:0]         l_ar_len;
+wire [NUM_CHANNELS-1:0]           l_ar_kind;
+wire [NUM_CHANNELS-1:0]           l_r_valid;
+wire                              r_kind;
+wire [NUM_CHANNELS-1:0]           l_aw_valid;
+wire [NUM_CHANNELS-1:0]           l_aw_ready;
+wire [NUM_CHANNELS*ADDR_W-1:0]    l_aw_addr;
+wire [NUM_CHANNELS*8-1:0]         l_aw_len;
+wire [NUM_CHANNELS-1:0]           l_aw_kind;
+wire [NUM_CHANNELS-1:0]           l_wd_valid;
+wire [NUM_CHANNELS-1:0]           l_wd_ready;
+wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_wd_data;
+wire [NUM_CHANNELS*DATA_BYTES-1:0] l_wd_strb;
+wire [NUM_CHANNELS-1:0]           l_wd_last;
+wire [NUM_CHANNELS-1:0]           l_ws_valid;
+wire [NUM_CHANNELS-1:0]           l_ws_ready;
+wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_ws_data;
+wire [NUM_CHANNELS*DATA_BYTES-1:0] l_ws_strb;
+wire [NUM_CHANNELS-1:0]           l_ws_last;
+wire [NUM_CHANNELS-1:0]           l_b_valid;
+wire                              b_kind;
 
 genvar n;
 generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_chan
+        wire        start;
+        wire [63:0] start_ptr;
+        wire        abort_cmd;
+        wire        pause;
+        wire        cpl_valid;
+        wire        cpl_irq;
+        wire        halt_valid;
+        wire [3:0]  halt_err;
+        wire [63:0] halt_err_addr;
+        wire [63:0] halt_desc;
+        wire [31:0] halt_residue;
+        wire [63:0] cur_desc;
+        wire [31:0] residue;
+        wire        paused;
+
         dmac_chan chan_inst (
             .clk(clk),
             .rst(rst),
@@ -209,69 +258,116 @@ generate
             .reg_wr_strb(reg_wr_strb),
             .reg_rd_off(chan_rd_off),
             .reg_rd_data(chan_rd_data[n*32 +: 32]),
-            .job_req(job_req[n]),
-            .job_desc(job_desc[n*64 +: 64]),
-            .job_grant(job_valid && job_ready && job_chan == n),
-            .pause_req(chan_pause[n]),
+            .start(start),
+            .start_ptr(start_ptr),
+            .abort_cmd(abort_cmd),
+            .pause(pause),
             .prio(chan_prio[2*n +: 2]),
-            .abort_req(chan_abort[n]),
-            .quiet(engine_quiet && engine_quiet_chan == n),
-            .done_valid(done_valid && done_chan == n),
-            .done_err(done_err),
-            .done_err_addr(done_err_addr),
-            .done_next(done_next),
-            .done_last(done_last),
-            .done_irq(done_irq),
-            .res_valid(res_valid && res_chan == n),
-            .res_bytes(res_bytes),
+            .cpl_valid(cpl_valid),
+            .cpl_irq(cpl_irq),
+            .halt_valid(halt_valid),
+            .halt_err(halt_err),
+            .halt_err_addr(halt_err_addr),
+            .halt_desc(halt_desc),
+            .halt_residue(halt_residue),
+            .cur_desc(cur_desc),
+            .residue(residue),
+            .lane_paused(paused),
             .irq(chan_irq[n])
+        );
+
+        dmac_lane #(
+            .DATA_WIDTH(DATA_WIDTH),
+            .ADDR_WIDTH(ADDR_WIDTH),
+            .MAX_BURST_LEN(MAX_BURST_LEN),
+            .MAX_OUTSTANDING(MAX_OUTSTANDING),
+            .FIFO_DEPTH(FIFO_DEPTH),
+            .DESC_PREFETCH(DESC_PREFETCH)
+        ) lane_inst (
+            .clk(clk),
+            .rst(rst),
+            .start(start),
+            .start_ptr(start_ptr),
+            .abort_cmd(abort_cmd),
+            .pause(pause),
+            .cpl_valid(cpl_valid),
+            .cpl_irq(cpl_irq),
+            .halt_valid(halt_valid),
+            .halt_err(halt_err),
+            .halt_err_addr(halt_err_addr),
+            .halt_desc(halt_desc),
+            .halt_residue(halt_residue),
+            .cur_desc(cur_desc),
+            .residue(residue),
+            .paused(paused),
+            .ar_valid(l_ar_valid[n]),
+            .ar_ready(l_ar_ready[n]),
+            .ar_addr(l_ar_addr[n*ADDR_W +: ADDR_W]),
+            .ar_len(l_ar_len[n*8 +: 8]),
+            .ar_kind(l_ar_kind[n]),
+            .r_valid(l_r_valid[n]),
+            .r_kind(r_kind),
+            .r_data(m_axi_rdata),
+            .r_resp(m_axi_rresp),
+            .r_last(m_axi_rlast),
+            .aw_valid(l_aw_valid[n]),
+            .aw_ready(l_aw_ready[n]),
+            .aw_addr(l_aw_addr[n*ADDR_W +: ADDR_W]),
+            .aw_len(l_aw_len[n*8 +: 8]),
+            .aw_kind(l_aw_kind[n]),
+            .wd_valid(l_wd_valid[n]),
+            .wd_ready(l_wd_ready[n]),
+            .wd_data(l_wd_data[n*DATA_WIDTH +: DATA_WIDTH]),
+            .wd_strb(l_wd_strb[n*DATA_BYTES +: DATA_BYTES]),
+            .wd_last(l_wd_last[n]),
+            .ws_valid(l_ws_valid[n]),
+            .ws_ready(l_ws_ready[n]),
+            .ws_data(l_ws_data[n*DATA_WIDTH +: DATA_WIDTH]),
+            .ws_strb(l_ws_strb[n*DATA_BYTES +: DATA_BYTES]),
+            .ws_last(l_ws_last[n]),
+            .b_valid(l_b_valid[n]),
+            .b_kind(b_kind),
+            .b_resp(m_axi_bresp)
         );
     end
 endgenerate
 
 assign irq = |chan_irq;
 
-dmac_arbiter #(
-    .PORTS(NUM_CHANNELS)
-) arbiter_inst (
-    .clk(clk),
-    .rst(rst),
-    .req(job_req),
-    .prio(chan_prio),
-    .accept(job_ready),
-    .grant_valid(job_valid),
-    .grant_idx(job_chan)
-);
-
-dmac_engine #(
+dmac_axi_mux #(
+    .NUM_CHANNELS(NUM_CHANNELS),
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH),
     .ID_WIDTH(ID_WIDTH),
-    .NUM_CHANNELS(NUM_CHANNELS),
-    .MAX_BURST_LEN(MAX_BURST_LEN),
-    .MAX_OUTSTANDING(MAX_OUTSTANDING),
-    .FIFO_DEPTH(FIFO_DEPTH)
-) engine_inst (
+    .MAX_OUTSTANDING(MAX_OUTSTANDING)
+) axi_mux_inst (
     .clk(clk),
     .rst(rst),
-    .job_valid(job_valid),
-    .job_ready(job_ready),
-    .job_chan(job_chan),
-    .job_desc(job_desc[job_chan*64 +: 64]),
-    .chan_pause(chan_pause),
-    .chan_abort(chan_abort),
-    .quiet(engine_quiet),
-    .quiet_chan(engine_quiet_chan),
-    .done_valid(done_valid),
-    .done_chan(done_chan),
-    .done_err(done_err),
-    .done_err_addr(done_err_addr),
-    .done_next(done_next),
-    .done_last(done_last),
-    .done_irq(done_irq),
-    .res_valid(res_valid),
-    .res_chan(res_chan),
-    .res_bytes(res_bytes),
+    .prio(chan_prio),
+    .l_ar_valid(l_ar_valid),
+    .l_ar_ready(l_ar_ready),
+    .l_ar_addr(l_ar_addr),
+    .l_ar_len(l_ar_len),
+    .l_ar_kind(l_ar_kind),
+    .l_r_valid(l_r_valid),
+    .r_kind(r_kind),
+    .l_aw_valid(l_aw_valid),
+    .l_aw_ready(l_aw_ready),
+    .l_aw_addr(l_aw_addr),
+    .l_aw_len(l_aw_len),
+    .l_aw_kind(l_aw_kind),
+    .l_wd_valid(l_wd_valid),
+    .l_wd_ready(l_wd_ready),
+    .l_wd_data(l_wd_data),
+    .l_wd_strb(l_wd_strb),
+    .l_wd_last(l_wd_last),
+    .l_ws_valid(l_ws_valid),
+    .l_ws_ready(l_ws_ready),
+    .l_ws_data(l_ws_data),
+    .l_ws_strb(l_ws_strb),
+    .l_ws_last(l_ws_last),
+    .l_b_valid(l_b_valid),
+    .b_kind(b_kind),
     .m_axi_awid(m_axi_awid),
     .m_axi_awaddr(m_axi_awaddr),
     .m_axi_awlen(m_axi_awlen),
@@ -288,7 +384,6 @@ dmac_engine #(
     .m_axi_wvalid(m_axi_wvalid),
     .m_axi_wready(m_axi_wready),
     .m_axi_bid(m_axi_bid),
-    .m_axi_bresp(m_axi_bresp),
     .m_axi_bvalid(m_axi_bvalid),
     .m_axi_bready(m_axi_bready),
     .m_axi_arid(m_axi_arid),
@@ -302,9 +397,6 @@ dmac_engine #(
     .m_axi_arvalid(m_axi_arvalid),
     .m_axi_arready(m_axi_arready),
     .m_axi_rid(m_axi_rid),
-    .m_axi_rdata(m_axi_rdata),
-    .m_axi_rresp(m_axi_rresp),
-    .m_axi_rlast(m_axi_rlast),
     .m_axi_rvalid(m_axi_rvalid),
     .m_axi_rready(m_axi_rready)
 );

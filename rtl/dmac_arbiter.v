@@ -14,8 +14,9 @@ module dmac_arbiter #(
     input  wire [PORTS-1:0]     req,
     // Two bits of priority per requester, 3 highest
     input  wire [2*PORTS-1:0]   prio,
-    // The grant is taken this cycle
+    // A requester was served this cycle: round robin goes on after it
     input  wire                 accept,
+    input  wire [IDX_W-1:0]     accept_idx,
     output reg                  grant_valid,
     output reg  [IDX_W-1:0]     grant_idx
 );
@@ -55,8 +56,8 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    if (accept && grant_valid) begin
-        last_reg <= grant_idx;
+    if (accept) begin
+        last_reg <= accept_idx;
     end
     if (rst) begin
         last_reg <= {IDX_W{1'b1}};

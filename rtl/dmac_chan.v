@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// One channel: its registers, and the chain it runs one descriptor job at a time through the engine.
+// One channel's registers: control, status, interrupts and their coalescing; the chain itself runs in the channel's lane.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -16,30 +16,25 @@ module dmac_chan (
     input  wire [5:0]   reg_rd_off,
     output reg  [31:0]  reg_rd_data,
 
-    // Job request to the arbiter: run the descriptor at job_desc
-    output wire         job_req,
-    output wire [63:0]  job_desc,
-    input  wire         job_grant,
-
-    // To the engine while it runs this channel's job
-    output wire         pause_req,
+    // To the channel's lane
+    output wire         start,
+    output wire [63:0]  start_ptr,
+    output wire         abort_cmd,
+    output wire         pause,
     // Arbitration priority, 0 lowest
     output wire [1:0]   prio,
-    output wire         abort_req,
-    // The engine holds this channel's job with nothing in flight
-    input  wire         quiet,
 
-    // Outcome of this channel's job
-    input  wire         done_valid,
-    input  wire [3:0]   done_err,
-    input  wire [63:0]  done_err_addr,
-    input  wire [63:0]  done_next,
-    input  wire         done_last,
-    input  wire         done_irq,
-
-    // Residue of this channel's job
-    input  wire         res_valid,
-    input  wire [31:0]  res_bytes,
+    // From the lane: completions, the end of the chain, progress
+    input  wire         cpl_valid,
+    input  wire         cpl_irq,
+    input  wire         halt_valid,
+    input  wire [3:0]   halt_err,
+    input  wire [63:0]  halt_err_addr,
+    input  wire [63:0]  halt_desc,
+    input  wire [31:0]  halt_residue,
+    input  wire [63:0]  cur_desc,
+    input  wire [31:0]  residue,
+    input  wire         lane_paused,
 
     output wire         irq
 );
@@ -60,9 +55,6 @@ reg [23:0] coal_timeout_reg;
 // Chain state
 reg [63:0] cur_desc_reg;
 reg        busy_reg;
-reg        pending_reg;
-reg        in_engine_reg;
-reg        abort_reg;
 reg [3:0]  err_code_reg;
 reg [63:0] err_addr_reg;
 reg [31:0] residue_reg;
@@ -119,27 +111,21 @@ wire [31:0] irq_enable_wr = merge(irq_enable_image, reg_wr_data, reg_wr_strb);
 wire [31:0] irq_coal_wr   = merge(irq_coal_image, reg_wr_data, reg_wr_strb);
 wire [31:0] w1c           = merge(32'd0, reg_wr_data, reg_wr_strb);
 
-wire start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
-wire abort_cmd = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_ABORT_LSB] && busy_reg;
-// An abort of a channel that is not in the engine ends it at once.
-wire abort_now = (abort_cmd || abort_reg) && !in_engine_reg && !job_grant;
-wire paused    = pause_reg && busy_reg && (!in_engine_reg || quiet);
-
-assign job_req  = pending_reg && !pause_reg && !abort_reg;
-assign job_desc = cur_desc_reg;
-assign pause_req = pause_reg;
+assign start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
+assign start_ptr = desc_reg;
+assign abort_cmd = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_ABORT_LSB] && busy_reg;
+assign pause     = pause_reg;
 assign prio      = prio_reg;
-assign abort_req = abort_reg;
+wire   paused    = pause_reg && busy_reg && lane_paused;
 assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
           || (irq_end_reg && en_end_reg) || (irq_aborted_reg && en_aborted_reg);
 
 // Interrupt coalescing: completions of descriptors with CTRL.IRQ are counted
 // and reported when the count reaches the threshold, when the timer runs
 // out, or when the chain stops for any reason.
-wire       done_ok    = done_valid && done_err == DMAC_ERR_NONE;
-wire       coal_hit   = done_ok && done_irq;
+wire       coal_hit   = cpl_valid && cpl_irq;
 wire [7:0] coal_count = coal_count_reg + {7'd0, coal_hit};
-wire       chain_stop = (done_valid && (done_err != DMAC_ERR_NONE || done_last)) || abort_now;
+wire       chain_stop = halt_valid;
 wire       coal_fire  = coal_count != 8'd0 && (
                             (coal_hit && coal_count >= coal_threshold_reg)
                          || (coal_timeout_reg != 24'd0 && coal_timer_reg >= coal_timeout_reg)
@@ -211,8 +197,6 @@ always @(posedge clk) begin
      */
     if (start) begin
         busy_reg       <= 1'b1;
-        pending_reg    <= 1'b1;
-        abort_reg      <= 1'b0;
         cur_desc_reg   <= desc_reg;
         err_code_reg   <= DMAC_ERR_NONE;
         err_addr_reg   <= 64'd0;
@@ -221,53 +205,28 @@ always @(posedge clk) begin
         coal_count_reg <= 8'd0;
     end
 
-    if (abort_cmd) begin
-        abort_reg <= 1'b1;
+    // While the chain runs, CUR_DESC and RESIDUE follow the lane.
+    if (busy_reg) begin
+        cur_desc_reg <= cur_desc;
+        residue_reg  <= residue;
     end
 
-    if (job_grant) begin
-        pending_reg   <= 1'b0;
-        in_engine_reg <= 1'b1;
+    if (cpl_valid) begin
+        completed_reg <= completed_reg + 32'd1;
     end
 
-    if (res_valid) begin
-        residue_reg <= res_bytes;
-    end
-
-    if (abort_now) begin
-        busy_reg        <= 1'b0;
-        pending_reg     <= 1'b0;
-        abort_reg       <= 1'b0;
-        err_code_reg    <= DMAC_ERR_ABORTED;
-        irq_aborted_reg <= 1'b1;
-    end
-
-    if (done_valid) begin
-        in_engine_reg <= 1'b0;
-        if (done_err == DMAC_ERR_ABORTED) begin
-            busy_reg        <= 1'b0;
-            abort_reg       <= 1'b0;
-            err_code_reg    <= done_err;
+    if (halt_valid) begin
+        busy_reg     <= 1'b0;
+        cur_desc_reg <= halt_desc;
+        residue_reg  <= halt_residue;
+        err_code_reg <= halt_err;
+        if (halt_err == DMAC_ERR_NONE) begin
+            irq_end_reg <= 1'b1;
+        end else if (halt_err == DMAC_ERR_ABORTED) begin
             irq_aborted_reg <= 1'b1;
-        end else if (done_err != DMAC_ERR_NONE) begin
-            busy_reg     <= 1'b0;
-            abort_reg    <= 1'b0;
-            err_code_reg <= done_err;
-            err_addr_reg <= done_err_addr;
-            irq_err_reg  <= 1'b1;
         end else begin
-            completed_reg <= completed_reg + 32'd1;
-            if (done_last || abort_reg) begin
-                // An abort that came too late to stop the job still ends the chain here.
-                busy_reg     <= 1'b0;
-                abort_reg    <= 1'b0;
-                irq_end_reg  <= done_last && !abort_reg;
-                irq_aborted_reg <= abort_reg;
-                err_code_reg <= abort_reg ? DMAC_ERR_ABORTED : DMAC_ERR_NONE;
-            end else begin
-                cur_desc_reg <= done_next;
-                pending_reg  <= 1'b1;
-            end
+            err_addr_reg <= halt_err_addr;
+            irq_err_reg  <= 1'b1;
         end
     end
 
@@ -289,9 +248,6 @@ always @(posedge clk) begin
         coal_timeout_reg   <= 24'd0;
         cur_desc_reg       <= 64'd0;
         busy_reg           <= 1'b0;
-        pending_reg        <= 1'b0;
-        in_engine_reg      <= 1'b0;
-        abort_reg          <= 1'b0;
         err_code_reg       <= DMAC_ERR_NONE;
         err_addr_reg       <= 64'd0;
         residue_reg        <= 32'd0;

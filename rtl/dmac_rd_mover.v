@@ -3,10 +3,11 @@
 //
 // A burst is issued only when the FIFO has room reserved for all its beats
 // (credit), so read data can always be accepted (RREADY stays high) and a
-// stalled write side never stalls the read channel of the bus.  One entry is
-// kept back per job for the extra beat the realigner may flush at its end.  A beat that
-// came back with SLVERR/DECERR, and every beat after it, is pushed marked as
-// poisoned so the write side never writes it.
+// stalled write side never stalls the read channel of the bus.  Jobs follow
+// each other without a gap: the next one is taken as soon as every burst of
+// the current one is issued.  A beat that came back with SLVERR/DECERR, and
+// every beat after it, is pushed marked as poisoned so the write side never
+// writes it; the error is reported with the failing burst's address and job.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -16,10 +17,6 @@ module dmac_rd_mover #(
     parameter DATA_WIDTH = 64,
     // Width of the bus address
     parameter ADDR_WIDTH = 32,
-    // Width of the AXI ID
-    parameter ID_WIDTH = 4,
-    // ARID used for data reads
-    parameter [ID_WIDTH-1:0] ID = 0,
     // Longest burst in beats
     parameter MAX_BURST_LEN = 16,
     // Read bursts in flight at most
@@ -27,32 +24,34 @@ module dmac_rd_mover #(
     // Entries of the data FIFO this side fills
     parameter FIFO_DEPTH = 64,
     // Width of the beat counters
-    parameter COUNT_WIDTH = 33
+    parameter COUNT_WIDTH = 33,
+    // Width of the job sequence numbers
+    parameter SEQ_W = 4
 ) (
     input  wire                         clk,
     input  wire                         rst,
 
-    // Job: read `beats` beats from `addr`
+    // Forget everything (the channel stopped and is quiet)
+    input  wire                         clear,
+    // Job: read `beats` beats from `addr`; taken when ready
     input  wire                         start,
     input  wire [ADDR_WIDTH-1:0]        start_addr,
     input  wire [COUNT_WIDTH-1:0]       start_beats,
+    input  wire [SEQ_W-1:0]             start_seq,
+    output wire                         ready,
     // Stop issuing bursts for good (error or abort); what is in flight drains
     input  wire                         stop,
     // Issue no new burst for now (pause)
     input  wire                         hold,
-    // No burst left to issue and none in flight
-    output wire                         idle,
     // No burst in flight
     output wire                         quiet,
-    // Every burst of the job has been issued (the AR channel is free)
-    output wire                         issued_all,
 
-    // Error report: one pulse at the first failing beat of a job
+    // Error report: one pulse at the first failing beat
     output reg                          err,
     output reg  [ADDR_WIDTH-1:0]        err_addr,
+    output reg  [SEQ_W-1:0]             err_seq,
 
-    // AXI read address channel
-    output wire [ID_WIDTH-1:0]          m_axi_arid,
+    // AXI read address channel (ARID chosen by the channel)
     output wire [ADDR_WIDTH-1:0]        m_axi_araddr,
     output wire [7:0]                   m_axi_arlen,
     output wire                         m_axi_arvalid,
@@ -83,6 +82,7 @@ localparam OUT_W = $clog2(MAX_OUTSTANDING) + 1;
 
 reg [ADDR_WIDTH-1:0]  addr_reg;
 reg [COUNT_WIDTH-1:0] beats_left_reg;
+reg [SEQ_W-1:0]       seq_reg;
 reg [CREDIT_W-1:0]    credit_reg;
 reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
@@ -103,8 +103,9 @@ dmac_burst_len #(
     .beats(burst_beats)
 );
 
-// Start address of each burst in flight, in issue order (same ID: data returns in order).
+// Start address and job of each burst in flight, in issue order (same ID: data returns in order).
 wire [ADDR_WIDTH-1:0] inflight_addr;
+wire [SEQ_W-1:0]      inflight_seq;
 wire                  inflight_full;
 wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
@@ -114,22 +115,21 @@ wire issue = (!arvalid_reg || m_axi_arready) && !stop && !hold && beats_left_reg
            && credit_reg >= {7'd0, burst_beats};
 
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH),
+    .WIDTH(ADDR_WIDTH + SEQ_W),
     .DEPTH(MAX_OUTSTANDING)
 ) inflight_fifo_inst (
     .clk(clk),
     .rst(rst),
-    .clear(1'b0),
-    .wr_data(addr_reg),
+    .clear(clear),
+    .wr_data({seq_reg, addr_reg}),
     .wr_en(issue),
     .full(inflight_full),
-    .rd_data(inflight_addr),
+    .rd_data({inflight_seq, inflight_addr}),
     .rd_valid(),
     .rd_en(r_burst_done),
     .count()
 );
 
-assign m_axi_arid    = ID;
 assign m_axi_araddr  = araddr_reg;
 assign m_axi_arlen   = arlen_reg;
 assign m_axi_arvalid = arvalid_reg;
@@ -139,8 +139,7 @@ assign beat_poison = poison_reg || r_bad;
 assign beat_valid  = r_beat;
 
 assign quiet = !arvalid_reg && outstanding_reg == 0;
-assign issued_all = !arvalid_reg && beats_left_reg == 0;
-assign idle  = quiet && (beats_left_reg == 0 || stop);
+assign ready = beats_left_reg == 0;
 
 always @(posedge clk) begin
     err <= 1'b0;
@@ -167,6 +166,7 @@ always @(posedge clk) begin
         poison_reg <= 1'b1;
         err        <= 1'b1;
         err_addr   <= inflight_addr;
+        err_seq    <= inflight_seq;
     end
 
     // A stopped job is abandoned: nothing of it may be issued later.
@@ -174,15 +174,13 @@ always @(posedge clk) begin
         beats_left_reg <= 0;
     end
 
-    if (start) begin
+    if (start && ready) begin
         addr_reg       <= start_addr;
         beats_left_reg <= start_beats;
-        poison_reg     <= 1'b0;
-        // The FIFO is empty between jobs (the engine clears it).
-        credit_reg     <= FIFO_DEPTH[CREDIT_W-1:0] - 16'd1;
+        seq_reg        <= start_seq;
     end
 
-    if (rst) begin
+    if (rst || clear) begin
         beats_left_reg  <= 0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
         outstanding_reg <= 0;

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// Write back-end: splits a destination range into INCR bursts fed from the data FIFO and collects the write responses.
+// Write back-end: splits each job's destination range into INCR bursts fed by the realigner, and collects the write responses per job.
 //
-// A burst is announced on AW only when all its beats already sit in the FIFO,
-// so W never waits on the read side.  Poisoned beats go out with WSTRB = 0:
-// the burst completes as the protocol requires, but memory is not touched.
+// Three sides work on different jobs at once, in job order: AW announces the
+// bursts of the job at the head of the job queue, W sends the realigned beats
+// of the bursts announced, B counts the responses of the oldest unfinished
+// job and reports its outcome when its last burst is answered.
+//
+// A burst is announced only when the data FIFO already holds every source
+// beat its realigned beats need, so W never waits on the read side.
+// Poisoned beats go out with WSTRB = 0: the burst completes as the protocol
+// requires, but memory is not touched.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -13,90 +19,98 @@ module dmac_wr_mover #(
     parameter DATA_WIDTH = 64,
     // Width of the bus address
     parameter ADDR_WIDTH = 32,
-    // Width of the AXI ID
-    parameter ID_WIDTH = 4,
-    // AWID used for data writes
-    parameter [ID_WIDTH-1:0] ID = 0,
     // Longest burst in beats
     parameter MAX_BURST_LEN = 16,
-    // Write bursts in flight at most
+    // Write bursts in flight at most (power of two)
     parameter MAX_OUTSTANDING = 8,
-    // Entries of the data FIFO this side drains
-    parameter FIFO_DEPTH = 64,
     // Width of the beat counters
-    parameter COUNT_WIDTH = 33
+    parameter COUNT_WIDTH = 33,
+    // Width of the job sequence numbers
+    parameter SEQ_W = 4,
+    // Width of the running count of source beats
+    parameter IN_W = 36
 ) (
     input  wire                         clk,
     input  wire                         rst,
+    // Forget everything (the channel stopped and is quiet)
+    input  wire                         clear,
 
-    // Job: write `beats` beats from `addr`
-    input  wire                         start,
-    input  wire [ADDR_WIDTH-1:0]        start_addr,
-    input  wire [COUNT_WIDTH-1:0]       start_beats,
-    // Stop announcing bursts for good (error or abort); announced ones complete
-    input  wire                         stop,
-    // Announce no new burst for now (pause)
+    // Next job: destination (bus-word aligned), output and input beats, lead
+    input  wire                         job_valid,
+    output wire                         job_pop,
+    input  wire [ADDR_WIDTH-1:0]        job_addr,
+    input  wire [COUNT_WIDTH-1:0]       job_out_beats,
+    input  wire [COUNT_WIDTH-1:0]       job_in_beats,
+    input  wire                         job_lead,
+
+    // Source beats pushed into the data FIFO since the last clear
+    input  wire [IN_W-1:0]              in_total,
+    // The job whose bursts AW announces now (or will announce next)
+    output reg  [SEQ_W-1:0]             aw_seq,
+    // Bursts of job aw_seq may be announced
+    input  wire                         aw_allow,
+    // Announce nothing for now (pause)
     input  wire                         hold,
-    // No burst left to announce, no beat or response outstanding
-    output wire                         idle,
-    // No beat or response outstanding
+    // No burst announced and unfinished
     output wire                         quiet,
 
-    // Beats acknowledged with OKAY, before the first failing response
-    output reg  [COUNT_WIDTH-1:0]       acked_beats,
-    // Beats sent with their strobes on (before the first poisoned beat)
-    output reg  [COUNT_WIDTH-1:0]       good_beats,
-    // Pulses when acked_beats changed
+    // Write address request (AWID chosen by the channel)
+    output reg  [ADDR_WIDTH-1:0]        aw_addr,
+    output reg  [7:0]                   aw_len,
+    output reg                          aw_valid,
+    input  wire                         aw_ready,
+
+    // Realigned beats
+    input  wire [DATA_WIDTH-1:0]        al_data,
+    input  wire [DATA_WIDTH/8-1:0]      al_strb,
+    input  wire                         al_poison,
+    input  wire                         al_valid,
+    output wire                         al_ready,
+
+    // Write data
+    output wire [DATA_WIDTH-1:0]        w_data,
+    output wire [DATA_WIDTH/8-1:0]      w_strb,
+    output wire                         w_last,
+    output wire                         w_valid,
+    input  wire                         w_ready,
+
+    // Write responses of this channel's data writes
+    input  wire [1:0]                   b_resp,
+    input  wire                         b_valid,
+
+    // Outcome of the oldest job, when its last burst is answered: beats
+    // acknowledged in order before any failure, and whether all went well
+    output reg                          jdone,
+    output reg  [COUNT_WIDTH-1:0]       jdone_acked,
+    output reg                          jdone_ok,
+    // Beats of the oldest unfinished job acknowledged so far
+    output reg  [COUNT_WIDTH-1:0]       acked,
+    // Pulses when acked changed
     output reg                          progress,
 
-    // Error report: one pulse at the first failing write response of a job
+    // A write response failed
     output reg                          err,
     output reg  [ADDR_WIDTH-1:0]        err_addr,
-
-    // Data FIFO read side: {poison, strobe, data}
-    input  wire [DATA_WIDTH+DATA_WIDTH/8:0] fifo_rd_data,
-    input  wire                         fifo_rd_valid,
-    input  wire [$clog2(FIFO_DEPTH):0]  fifo_count,
-    output wire                         fifo_rd_en,
-
-    // AXI write address channel
-    output wire [ID_WIDTH-1:0]          m_axi_awid,
-    output wire [ADDR_WIDTH-1:0]        m_axi_awaddr,
-    output wire [7:0]                   m_axi_awlen,
-    output wire                         m_axi_awvalid,
-    input  wire                         m_axi_awready,
-
-    // AXI write data channel
-    output wire [DATA_WIDTH-1:0]        m_axi_wdata,
-    output wire [DATA_WIDTH/8-1:0]      m_axi_wstrb,
-    output wire                         m_axi_wlast,
-    output wire                         m_axi_wvalid,
-    input  wire                         m_axi_wready,
-
-    // AXI write response channel, already filtered to this ID
-    input  wire [1:0]                   b_resp,
-    input  wire                         b_valid
+    output reg  [SEQ_W-1:0]             err_seq
 );
 
 localparam DATA_BYTES = DATA_WIDTH / 8;
+localparam SIZE = $clog2(DATA_BYTES);
 
 // RESP[0] tells EXOKAY from OKAY and SLVERR from DECERR: both errors are handled alike.
 wire unused_resp = &{1'b0, b_resp[0]};
-localparam SIZE = $clog2(DATA_BYTES);
-localparam FIFO_CNT_W = $clog2(FIFO_DEPTH) + 1;
 
+/*
+ * AW side: the job being announced
+ */
+reg                   loaded_reg;
 reg [ADDR_WIDTH-1:0]  addr_reg;
 reg [COUNT_WIDTH-1:0] beats_left_reg;
-// FIFO beats already promised to an announced burst but not yet sent
-reg [15:0]            claimed_reg;
-reg                   wr_err_reg;
-reg                   poison_seen_reg;
-
-reg [ADDR_WIDTH-1:0]  awaddr_reg;
-reg [7:0]             awlen_reg;
-reg                   awvalid_reg;
-
-reg [7:0]             wbeat_reg;
+reg [COUNT_WIDTH-1:0] claimed_reg;
+reg [COUNT_WIDTH-1:0] in_beats_reg;
+reg                   lead_reg;
+// Running count of source beats of the jobs before this one
+reg [IN_W-1:0]        base_reg;
 
 wire [8:0] burst_beats;
 
@@ -110,26 +124,33 @@ dmac_burst_len #(
     .beats(burst_beats)
 );
 
-// Counters of FIFO entries are 16 bits wide (FIFO_DEPTH <= 16384).
-wire [15:0] unclaimed = {{(16-FIFO_CNT_W){1'b0}}, fifo_count} - claimed_reg;
+// Source beats the job's output beats up to the end of this burst need:
+// output k takes input k (and input k+1 with a lead), never past the last.
+wire [COUNT_WIDTH:0] upto = {1'b0, claimed_reg} + {{(COUNT_WIDTH-8){1'b0}}, burst_beats}
+                          + {{COUNT_WIDTH{1'b0}}, lead_reg};
+wire [COUNT_WIDTH:0] need = upto > {1'b0, in_beats_reg} ? {1'b0, in_beats_reg} : upto;
+wire [IN_W-1:0]      avail = in_total - base_reg;
+wire                 have_data = $signed(avail) >= $signed({{(IN_W-COUNT_WIDTH-1){1'b0}}, need});
+wire                 burst_ends_job = beats_left_reg == {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
 
-// Announced bursts: W side needs each length, B side each address and length.
-wire       wq_full;
+wire wq_full;
+wire bq_full;
+wire issue = loaded_reg && beats_left_reg != 0 && aw_allow && !hold
+          && (!aw_valid || aw_ready) && !wq_full && !bq_full && have_data;
+
+assign job_pop = job_valid && !loaded_reg;
+
+/*
+ * W side: bursts announced, in order
+ */
 wire       wq_valid;
 wire [7:0] wq_len;
-wire       bq_full;
-wire       bq_valid;
-wire [ADDR_WIDTH+7:0] bq_head;
+reg  [7:0] wbeat_reg;
+reg  [8:0] wgood_reg;
+reg        wpoison_reg;
 
-wire issue = (!awvalid_reg || m_axi_awready) && !stop && !hold && beats_left_reg != 0
-           && !wq_full && !bq_full
-           && unclaimed >= {7'd0, burst_beats};
-
-wire w_fire = m_axi_wvalid && m_axi_wready;
-wire w_done = w_fire && m_axi_wlast;
-wire b_fire = b_valid;
-wire b_bad  = b_resp[1];
-wire fifo_poison = fifo_rd_data[DATA_WIDTH+DATA_BYTES];
+wire w_fire = w_valid && w_ready;
+wire w_done = w_fire && w_last;
 
 dmac_fifo #(
     .WIDTH(8),
@@ -137,7 +158,7 @@ dmac_fifo #(
 ) w_queue_inst (
     .clk(clk),
     .rst(rst),
-    .clear(1'b0),
+    .clear(clear),
     .wr_data(burst_beats[7:0] - 8'd1),
     .wr_en(issue),
     .full(wq_full),
@@ -147,106 +168,138 @@ dmac_fifo #(
     .count()
 );
 
+assign w_valid  = wq_valid && al_valid;
+assign al_ready = wq_valid && w_ready;
+assign w_data   = al_data;
+assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : al_strb;
+assign w_last   = wbeat_reg == wq_len;
+
+// Per finished burst: beats sent before its first poisoned one, and whether it had one.
+wire [8:0] wgood_next   = (wpoison_reg || al_poison) ? wgood_reg : wgood_reg + 9'd1;
+wire       wpoison_next = wpoison_reg || al_poison;
+wire [8:0] wd_good;
+wire       wd_poison;
+
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + 8),
+    .WIDTH(10),
+    .DEPTH(MAX_OUTSTANDING)
+) w_done_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({wpoison_next, wgood_next}),
+    .wr_en(w_done),
+    .full(),
+    .rd_data({wd_poison, wd_good}),
+    .rd_valid(),
+    .rd_en(b_valid),
+    .count()
+);
+
+/*
+ * B side: responses, in order, counted per job
+ */
+wire                  bq_valid;
+wire [ADDR_WIDTH-1:0] bq_addr;
+wire [7:0]            bq_len;
+wire                  bq_last;
+wire [SEQ_W-1:0]      bq_seq;
+reg                   job_bad_reg;
+
+dmac_fifo #(
+    .WIDTH(ADDR_WIDTH + 8 + 1 + SEQ_W),
     .DEPTH(MAX_OUTSTANDING)
 ) b_queue_inst (
     .clk(clk),
     .rst(rst),
-    .clear(1'b0),
-    .wr_data({addr_reg, burst_beats[7:0] - 8'd1}),
+    .clear(clear),
+    .wr_data({aw_seq, burst_ends_job, burst_beats[7:0] - 8'd1, addr_reg}),
     .wr_en(issue),
     .full(bq_full),
-    .rd_data(bq_head),
+    .rd_data({bq_seq, bq_last, bq_len, bq_addr}),
     .rd_valid(bq_valid),
-    .rd_en(b_fire),
+    .rd_en(b_valid),
     .count()
 );
 
-assign m_axi_awid    = ID;
-assign m_axi_awaddr  = awaddr_reg;
-assign m_axi_awlen   = awlen_reg;
-assign m_axi_awvalid = awvalid_reg;
+assign quiet = !aw_valid && !wq_valid && !bq_valid;
 
-// Beats of an announced burst are in the FIFO by construction.
-assign m_axi_wvalid = wq_valid && fifo_rd_valid;
-assign m_axi_wdata  = fifo_rd_data[DATA_WIDTH-1:0];
-assign m_axi_wstrb  = fifo_poison ? {DATA_BYTES{1'b0}} : fifo_rd_data[DATA_WIDTH +: DATA_BYTES];
-assign m_axi_wlast  = wbeat_reg == wq_len;
-assign fifo_rd_en   = w_fire;
-
-assign quiet = !awvalid_reg && !wq_valid && !bq_valid;
-assign idle  = quiet && (beats_left_reg == 0 || stop);
-
-wire [COUNT_WIDTH-1:0] bq_beats = {{(COUNT_WIDTH-8){1'b0}}, bq_head[7:0]} + 1'b1;
+wire                   b_bad   = b_resp[1];
+wire [COUNT_WIDTH-1:0] b_beats = wd_poison ? {{(COUNT_WIDTH-9){1'b0}}, wd_good}
+                                           : {{(COUNT_WIDTH-8){1'b0}}, bq_len} + 1'b1;
+wire [COUNT_WIDTH-1:0] acked_next = (job_bad_reg || b_bad) ? acked : acked + b_beats;
+wire                   bad_next   = job_bad_reg || b_bad || wd_poison;
 
 always @(posedge clk) begin
     err      <= 1'b0;
+    jdone    <= 1'b0;
     progress <= 1'b0;
 
-    if (m_axi_awready) begin
-        awvalid_reg <= 1'b0;
+    if (aw_ready) begin
+        aw_valid <= 1'b0;
+    end
+
+    if (job_pop) begin
+        loaded_reg     <= 1'b1;
+        addr_reg       <= job_addr;
+        beats_left_reg <= job_out_beats;
+        claimed_reg    <= 0;
+        in_beats_reg   <= job_in_beats;
+        lead_reg       <= job_lead;
     end
 
     if (issue) begin
-        awaddr_reg     <= addr_reg;
-        awlen_reg      <= burst_beats[7:0] - 8'd1;
-        awvalid_reg    <= 1'b1;
+        aw_addr        <= addr_reg;
+        aw_len         <= burst_beats[7:0] - 8'd1;
+        aw_valid       <= 1'b1;
         addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
         beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
+        claimed_reg    <= claimed_reg + {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
+        if (burst_ends_job) begin
+            loaded_reg <= 1'b0;
+            base_reg   <= base_reg + {{(IN_W-COUNT_WIDTH){1'b0}}, in_beats_reg};
+            aw_seq     <= aw_seq + 1'b1;
+        end
     end
-
-    claimed_reg <= claimed_reg
-                 + (issue ? {7'd0, burst_beats} : 16'd0)
-                 - {15'd0, w_fire};
 
     if (w_fire) begin
-        wbeat_reg <= m_axi_wlast ? 8'd0 : wbeat_reg + 8'd1;
-        if (fifo_poison) begin
-            poison_seen_reg <= 1'b1;
-        end else if (!poison_seen_reg) begin
-            good_beats <= good_beats + 1'b1;
-        end
+        wbeat_reg   <= w_last ? 8'd0 : wbeat_reg + 8'd1;
+        wgood_reg   <= w_last ? 9'd0 : wgood_next;
+        wpoison_reg <= w_last ? 1'b0 : wpoison_next;
     end
 
-    if (b_fire) begin
+    if (b_valid) begin
         if (b_bad) begin
-            if (!wr_err_reg) begin
-                err      <= 1'b1;
-                err_addr <= bq_head[ADDR_WIDTH+7:8];
-            end
-            wr_err_reg <= 1'b1;
-        end else if (!wr_err_reg) begin
-            acked_beats <= acked_beats + bq_beats;
-            progress    <= 1'b1;
+            err      <= 1'b1;
+            err_addr <= bq_addr;
+            err_seq  <= bq_seq;
+        end
+        acked       <= acked_next;
+        job_bad_reg <= bad_next;
+        progress    <= 1'b1;
+        if (bq_last) begin
+            jdone       <= 1'b1;
+            jdone_acked <= acked_next;
+            jdone_ok    <= !bad_next;
+            acked       <= 0;
+            job_bad_reg <= 1'b0;
         end
     end
 
-    // A stopped job is abandoned: nothing of it may be announced later.
-    if (stop) begin
+    if (rst || clear) begin
+        loaded_reg     <= 1'b0;
         beats_left_reg <= 0;
-    end
-
-    if (start) begin
-        addr_reg        <= start_addr;
-        beats_left_reg  <= start_beats;
-        acked_beats     <= 0;
-        good_beats      <= 0;
-        wr_err_reg      <= 1'b0;
-        poison_seen_reg <= 1'b0;
-    end
-
-    if (rst) begin
-        beats_left_reg  <= 0;
-        claimed_reg     <= 0;
-        awvalid_reg     <= 1'b0;
-        wbeat_reg       <= 0;
-        acked_beats     <= 0;
-        good_beats      <= 0;
-        wr_err_reg      <= 1'b0;
-        poison_seen_reg <= 1'b0;
-        err             <= 1'b0;
-        progress        <= 1'b0;
+        base_reg       <= 0;
+        aw_seq         <= 0;
+        aw_valid       <= 1'b0;
+        wbeat_reg      <= 0;
+        wgood_reg      <= 0;
+        wpoison_reg    <= 1'b0;
+        acked          <= 0;
+        job_bad_reg    <= 1'b0;
+        err            <= 1'b0;
+        jdone          <= 1'b0;
+        progress       <= 1'b0;
     end
 end
 

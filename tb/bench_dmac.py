@@ -57,7 +57,7 @@ def now_cycles() -> int:
 
 
 class ReadLog:
-    """AR handshakes and R completions of descriptor (ID 1) and data (ID 0) reads."""
+    """AR handshakes and R completions of descriptor and data reads (told apart by ID)."""
 
     def __init__(self, tb: DmacTB) -> None:
         self.bursts: list[AxiBurst] = []
@@ -103,8 +103,8 @@ async def run_single(tb: DmacTB, memory: str, size: int, unaligned: bool) -> Rec
     t1 = await wait_irq_cycle(tb)
     await tb.wait_idle(0)
     cycles = t1 - t0
-    desc = next(b for b in log.bursts if b.id == 1)
-    data = next(b for b in log.bursts if b.id == 0)
+    desc = next(b for b in log.bursts if tb.params.id_is_desc(b.id))
+    data = next(b for b in log.bursts if not tb.params.id_is_desc(b.id))
     return Record(
         case="single",
         data_width=tb.params.DATA_WIDTH,

@@ -11,7 +11,13 @@ are, and they are what the controller promises (docs/registers.md):
   LEN destination bytes equal the source, and every other destination byte
   holds either its old value or the source's (never anything else); a
   descriptor whose fetch or status write failed is unchanged;
-* descriptors after it, and their destinations, are untouched.
+* descriptors after it are untouched, and so are their destinations, except
+  after a failed write (data or status): a write error is only known when
+  its response comes back, and by then the descriptors behind it may already
+  be writing (the engine is pipelined), so their destination bytes hold the
+  old value or the source's; after a failed status write, a later
+  descriptor whose own status write was already issued may even be
+  complete and written back (DONE, no error, full length).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from sw.dmac_desc import Descriptor, completion
 from sw.dmac_regs import DmacErr
 
 NOT_WRITTEN_BACK = (DmacErr.DESC_READ, DmacErr.STATUS_WRITE, DmacErr.DESC_ALIGN)
+# Errors known only after later descriptors' writes may have started
+WRITE_ERRORS = (DmacErr.DATA_WRITE, DmacErr.STATUS_WRITE)
 
 
 def verify_chain(
@@ -53,7 +61,7 @@ def verify_chain(
                 moved = 0
                 if raw != original[addr : addr + 32]:
                     problems.append(f"descriptor {i}: changed although its {err.name} failed")
-                if err == DmacErr.STATUS_WRITE:
+                if err in WRITE_ERRORS:
                     moved = d.length
             else:
                 c = completion(raw)
@@ -67,9 +75,18 @@ def verify_chain(
             if wrong:
                 problems.append(f"descriptor {i}: {wrong} bytes hold neither old nor source data")
         else:
-            if raw != original[addr : addr + 32]:
+            if err == DmacErr.STATUS_WRITE and raw != original[addr : addr + 32]:
+                # Its status write was already issued when the earlier one failed.
+                c = completion(raw)
+                if not (c.done and c.err == DmacErr.NONE and c.moved == d.length and dst == src):
+                    problems.append(f"descriptor {i} at {addr:#x}: status {c} after the failure")
+            elif raw != original[addr : addr + 32]:
                 problems.append(f"descriptor {i} at {addr:#x} changed but never ran")
-            if dst != old:
+            if err in WRITE_ERRORS:
+                a, b, o = (np.frombuffer(x, dtype=np.uint8) for x in (dst, src, old))
+                if np.count_nonzero((a != b) & (a != o)):
+                    problems.append(f"descriptor {i}: bytes hold neither old nor source data")
+            elif dst != old:
                 problems.append(f"descriptor {i}: destination written but never ran")
     return problems
 

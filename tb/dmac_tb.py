@@ -48,6 +48,17 @@ class Params:
     def data_bytes(self) -> int:
         return self.DATA_WIDTH // 8
 
+    @property
+    def chan_bits(self) -> int:
+        return max(1, (self.NUM_CHANNELS - 1).bit_length())
+
+    def axi_id(self, chan: int, desc: bool) -> int:
+        """AXI ID of a channel's data (desc False) or descriptor/status (desc True) bursts."""
+        return (int(desc) << self.chan_bits) | chan
+
+    def id_is_desc(self, axi_id: int) -> bool:
+        return bool(axi_id >> self.chan_bits)
+
 
 def pauses(rng: random.Random, probability: float) -> Iterator[bool]:
     """Endless pause pattern: True stalls the channel for that cycle."""
@@ -65,11 +76,13 @@ class DmacTB:
         seed: int | None = None,
         mem_latency: int | None = None,
         checkers: bool = True,
+        reorder: bool = False,
     ) -> None:
         """``mem_latency`` None puts cocotbext-axi's AxiRam behind the master (answers at
         once); a number puts :class:`AxiMemory` there with that read and write latency,
         pipelined, and with its error-injection regions.  ``checkers`` False leaves the
-        protocol checkers out (benchmarks only)."""
+        protocol checkers out (benchmarks only).  ``reorder`` lets that memory answer
+        bursts of different IDs out of order and interleave their read beats."""
         self.dut = dut
         self.params = Params.from_env()
         if seed is None:
@@ -100,6 +113,8 @@ class DmacTB:
                 write_latency=mem_latency,
                 max_outstanding=16,
                 seed=self.rng.getrandbits(32),
+                reorder=reorder,
+                interleave=reorder,
             )
         self.mem_size = mem_size
         if not os.environ.get("DMAC_TRACE"):

@@ -150,7 +150,7 @@ async def one_iteration(tb: DmacTB, seed: int) -> None:
 @cocotb.test()
 async def test_random_regression(dut) -> None:  # type: ignore[no-untyped-def]
     """ITERATIONS random scenarios on one controller, each checked in full."""
-    tb = DmacTB(dut, mem_latency=2)
+    tb = DmacTB(dut, mem_latency=2, reorder=True)
     await tb.reset()
     for _ in range(ITERATIONS):
         await one_iteration(tb, tb.rng.getrandbits(32))

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: Apache-2.0
+// AXI4 master port shared by the channels' lanes: burst-by-burst arbitration of AR and AW, W in AW order, R and B routed by ID.
+//
+// IDs: {kind, channel}, kind 1 for descriptor reads and status writes, 0 for
+// data, so each channel's reads (and writes) of one kind come back in order
+// while different channels and kinds may be reordered and interleaved by the
+// interconnect.  A channel that is stalled (paused, waiting for data, or out
+// of credits) simply does not request, so it never holds the others back.
+// A request shown on the bus stays there, unchanged, until it is taken.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module dmac_axi_mux #(
+    // Number of channels
+    parameter NUM_CHANNELS = 4,
+    // Width of the data bus in bits
+    parameter DATA_WIDTH = 64,
+    // Width of the bus address
+    parameter ADDR_WIDTH = 32,
+    // Width of the AXI ID (at least one more bit than the channel number)
+    parameter ID_WIDTH = 4,
+    // Write bursts one channel may have announced and not yet sent
+    parameter MAX_OUTSTANDING = 8,
+    // Value driven on AxCACHE
+    parameter [3:0] AXI_CACHE = 4'b0011,
+    // Value driven on AxPROT
+    parameter [2:0] AXI_PROT = 3'b000
+) (
+    input  wire                             clk,
+    input  wire                             rst,
+
+    // Per channel arbitration priority, 3 highest
+    input  wire [2*NUM_CHANNELS-1:0]        prio,
+
+    /*
+     * Lanes
+     */
+    input  wire [NUM_CHANNELS-1:0]          l_ar_valid,
+    output wire [NUM_CHANNELS-1:0]          l_ar_ready,
+    input  wire [NUM_CHANNELS*ADDR_WIDTH-1:0] l_ar_addr,
+    input  wire [NUM_CHANNELS*8-1:0]        l_ar_len,
+    input  wire [NUM_CHANNELS-1:0]          l_ar_kind,
+    output wire [NUM_CHANNELS-1:0]          l_r_valid,
+    output wire                             r_kind,
+
+    input  wire [NUM_CHANNELS-1:0]          l_aw_valid,
+    output wire [NUM_CHANNELS-1:0]          l_aw_ready,
+    input  wire [NUM_CHANNELS*ADDR_WIDTH-1:0] l_aw_addr,
+    input  wire [NUM_CHANNELS*8-1:0]        l_aw_len,
+    input  wire [NUM_CHANNELS-1:0]          l_aw_kind,
+
+    input  wire [NUM_CHANNELS-1:0]          l_wd_valid,
+    output wire [NUM_CHANNELS-1:0]          l_wd_ready,
+    input  wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_wd_data,
+    input  wire [NUM_CHANNELS*DATA_WIDTH/8-1:0] l_wd_strb,
+    input  wire [NUM_CHANNELS-1:0]          l_wd_last,
+    input  wire [NUM_CHANNELS-1:0]          l_ws_valid,
+    output wire [NUM_CHANNELS-1:0]          l_ws_ready,
+    input  wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_ws_data,
+    input  wire [NUM_CHANNELS*DATA_WIDTH/8-1:0] l_ws_strb,
+    input  wire [NUM_CHANNELS-1:0]          l_ws_last,
+
+    output wire [NUM_CHANNELS-1:0]          l_b_valid,
+    output wire                             b_kind,
+
+    /*
+     * AXI4 master
+     */
+    output wire [ID_WIDTH-1:0]              m_axi_awid,
+    output wire [ADDR_WIDTH-1:0]            m_axi_awaddr,
+    output wire [7:0]                       m_axi_awlen,
+    output wire [2:0]                       m_axi_awsize,
+    output wire [1:0]                       m_axi_awburst,
+    output wire                             m_axi_awlock,
+    output wire [3:0]                       m_axi_awcache,
+    output wire [2:0]                       m_axi_awprot,
+    output wire                             m_axi_awvalid,
+    input  wire                             m_axi_awready,
+    output wire [DATA_WIDTH-1:0]            m_axi_wdata,
+    output wire [DATA_WIDTH/8-1:0]          m_axi_wstrb,
+    output wire                             m_axi_wlast,
+    output wire                             m_axi_wvalid,
+    input  wire                             m_axi_wready,
+    input  wire [ID_WIDTH-1:0]              m_axi_bid,
+    input  wire                             m_axi_bvalid,
+    output wire                             m_axi_bready,
+    output wire [ID_WIDTH-1:0]              m_axi_arid,
+    output wire [ADDR_WIDTH-1:0]            m_axi_araddr,
+    output wire [7:0]                       m_axi_arlen,
+    output wire [2:0]                       m_axi_arsize,
+    output wire [1:0]                       m_axi_arburst,
+    output wire                             m_axi_arlock,
+    output wire [3:0]                       m_axi_arcache,
+    output wire [2:0]                       m_axi_arprot,
+    output wire                             m_axi_arvalid,
+    input  wire                             m_axi_arready,
+    input  wire [ID_WIDTH-1:0]              m_axi_rid,
+    input  wire                             m_axi_rvalid,
+    output wire                             m_axi_rready
+);
+
+localparam CHAN_W = NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1;
+localparam DATA_BYTES = DATA_WIDTH / 8;
+localparam SIZE = $clog2(DATA_BYTES);
+// Bursts announced on AW whose W beats are not all sent: each channel's
+// data bursts plus its one status write.
+localparam ORDER_DEPTH = 1 << $clog2(NUM_CHANNELS * (MAX_OUTSTANDING + 1));
+
+initial begin
+    if (ID_WIDTH < CHAN_W + 1) begin
+        $display("Error: ID_WIDTH must be at least %0d for %0d channels (instance %m)",
+                 CHAN_W + 1, NUM_CHANNELS);
+        $finish;
+    end
+end
+
+function [ID_WIDTH-1:0] make_id;
+    input              kind;
+    input [CHAN_W-1:0] chan;
+    begin
+        make_id = ({{(ID_WIDTH-1){1'b0}}, kind} << CHAN_W) | {{(ID_WIDTH-CHAN_W){1'b0}}, chan};
+    end
+endfunction
+
+/*
+ * AR
+ */
+wire              ar_grant_valid;
+wire [CHAN_W-1:0] ar_grant_idx;
+reg               ar_lock_reg;
+reg  [CHAN_W-1:0] ar_lock_idx_reg;
+wire [CHAN_W-1:0] ar_sel = ar_lock_reg ? ar_lock_idx_reg : ar_grant_idx;
+wire              ar_fire = m_axi_arvalid && m_axi_arready;
+
+dmac_arbiter #(
+    .PORTS(NUM_CHANNELS)
+) ar_arbiter_inst (
+    .clk(clk),
+    .rst(rst),
+    .req(l_ar_valid),
+    .prio(prio),
+    .accept(ar_fire),
+    .accept_idx(ar_sel),
+    .grant_valid(ar_grant_valid),
+    .grant_idx(ar_grant_idx)
+);
+
+assign m_axi_arvalid = ar_lock_reg || ar_grant_valid;
+assign m_axi_arid    = make_id(l_ar_kind[ar_sel], ar_sel);
+assign m_axi_araddr  = l_ar_addr[ar_sel*ADDR_WIDTH +: ADDR_WIDTH];
+assign m_axi_arlen   = l_ar_len[ar_sel*8 +: 8];
+assign m_axi_arsize  = SIZE[2:0];
+assign m_axi_arburst = 2'b01;
+assign m_axi_arlock  = 1'b0;
+assign m_axi_arcache = AXI_CACHE;
+assign m_axi_arprot  = AXI_PROT;
+
+/*
+ * AW, and the order of the W bursts
+ */
+wire              aw_grant_valid;
+wire [CHAN_W-1:0] aw_grant_idx;
+reg               aw_lock_reg;
+reg  [CHAN_W-1:0] aw_lock_idx_reg;
+wire [CHAN_W-1:0] aw_sel = aw_lock_reg ? aw_lock_idx_reg : aw_grant_idx;
+wire              order_full;
+wire              aw_fire = m_axi_awvalid && m_axi_awready;
+
+dmac_arbiter #(
+    .PORTS(NUM_CHANNELS)
+) aw_arbiter_inst (
+    .clk(clk),
+    .rst(rst),
+    .req(l_aw_valid & {NUM_CHANNELS{!order_full}}),
+    .prio(prio),
+    .accept(aw_fire),
+    .accept_idx(aw_sel),
+    .grant_valid(aw_grant_valid),
+    .grant_idx(aw_grant_idx)
+);
+
+assign m_axi_awvalid = aw_lock_reg || aw_grant_valid;
+assign m_axi_awid    = make_id(l_aw_kind[aw_sel], aw_sel);
+assign m_axi_awaddr  = l_aw_addr[aw_sel*ADDR_WIDTH +: ADDR_WIDTH];
+assign m_axi_awlen   = l_aw_len[aw_sel*8 +: 8];
+assign m_axi_awsize  = SIZE[2:0];
+assign m_axi_awburst = 2'b01;
+assign m_axi_awlock  = 1'b0;
+assign m_axi_awcache = AXI_CACHE;
+assign m_axi_awprot  = AXI_PROT;
+
+wire              order_valid;
+wire              order_kind;
+wire [CHAN_W-1:0] order_chan;
+
+dmac_fifo #(
+    .WIDTH(CHAN_W + 1),
+    .DEPTH(ORDER_DEPTH)
+) order_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(1'b0),
+    .wr_data({l_aw_kind[aw_sel], aw_sel}),
+    .wr_en(aw_fire),
+    .full(order_full),
+    .rd_data({order_kind, order_chan}),
+    .rd_valid(order_valid),
+    .rd_en(m_axi_wvalid && m_axi_wready && m_axi_wlast),
+    .count()
+);
+
+assign m_axi_wvalid = order_valid && (order_kind ? l_ws_valid[order_chan] : l_wd_valid[order_chan]);
+assign m_axi_wdata  = order_kind ? l_ws_data[order_chan*DATA_WIDTH +: DATA_WIDTH]
+                                 : l_wd_data[order_chan*DATA_WIDTH +: DATA_WIDTH];
+assign m_axi_wstrb  = order_kind ? l_ws_strb[order_chan*DATA_BYTES +: DATA_BYTES]
+                                 : l_wd_strb[order_chan*DATA_BYTES +: DATA_BYTES];
+assign m_axi_wlast  = order_kind ? l_ws_last[order_chan] : l_wd_last[order_chan];
+
+genvar n;
+generate
+    for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_route
+        assign l_ar_ready[n] = m_axi_arready && m_axi_arvalid && ar_sel == n;
+        assign l_r_valid[n]  = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], n);
+        assign l_aw_ready[n] = aw_fire && aw_sel == n;
+        assign l_b_valid[n]  = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], n);
+        assign l_wd_ready[n] = m_axi_wready && order_valid && order_chan == n && !order_kind;
+        assign l_ws_ready[n] = m_axi_wready && order_valid && order_chan == n && order_kind;
+    end
+endgenerate
+
+assign r_kind        = m_axi_rid[CHAN_W];
+assign m_axi_rready  = 1'b1;
+assign b_kind        = m_axi_bid[CHAN_W];
+assign m_axi_bready  = 1'b1;
+
+always @(posedge clk) begin
+    ar_lock_reg     <= m_axi_arvalid && !m_axi_arready;
+    ar_lock_idx_reg <= ar_sel;
+    aw_lock_reg     <= m_axi_awvalid && !m_axi_awready;
+    aw_lock_idx_reg <= aw_sel;
+    if (rst) begin
+        ar_lock_reg <= 1'b0;
+        aw_lock_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall

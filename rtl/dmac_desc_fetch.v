@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// Descriptor fetcher of one channel: follows the chain ahead of the data movers and fills the descriptor queue.
+//
+// One fetch is in flight at a time.  The first one reads one descriptor.
+// While the chain looks contiguous (each descriptor's NEXT is the address
+// right after it, as in a ring), a fetch
+// reads up to DESC_PREFETCH descriptors in one burst; a descriptor of the
+// burst is kept only if the one before it was kept, is not LAST, points to
+// it, and it came back without a bus error.  The first mismatch drops it and
+// the rest of the burst, and the fetcher falls back to one descriptor per
+// fetch until the chain is contiguous again.  So the queue only ever holds
+// descriptors of the chain, in order, read in one piece.
+//
+// Each kept descriptor is checked on its way into the queue (zero length,
+// source or destination range beyond the address space).  A pointer that
+// cannot be fetched (misaligned, outside the address space, or whose read
+// failed) becomes an error entry with no descriptor behind it, and the
+// fetcher stops: the chain ends there.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module dmac_desc_fetch #(
+    // Width of the data bus in bits
+    parameter DATA_WIDTH = 64,
+    // Width of the bus address
+    parameter ADDR_WIDTH = 32,
+    // Longest burst in beats
+    parameter MAX_BURST_LEN = 16,
+    // Descriptors read in one burst at most
+    parameter DESC_PREFETCH = 4,
+    // Width of the queue room count
+    parameter ROOM_W = 4
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+
+    // Start the chain at start_ptr (the fetcher must be quiet)
+    input  wire                     start,
+    input  wire [63:0]              start_ptr,
+    // Fetch nothing more for good (the channel stops); a fetch in flight completes
+    input  wire                     halt,
+    // Fetch nothing more for now (pause)
+    input  wire                     hold,
+    // Free entries in the descriptor queue
+    input  wire [ROOM_W-1:0]        room,
+
+    // Read address request (ARID chosen by the channel)
+    output reg  [ADDR_WIDTH-1:0]    ar_addr,
+    output reg  [7:0]               ar_len,
+    output reg                      ar_valid,
+    input  wire                     ar_ready,
+
+    // Read data of this channel's descriptor reads
+    input  wire [DATA_WIDTH-1:0]    r_data,
+    input  wire [1:0]               r_resp,
+    input  wire                     r_last,
+    input  wire                     r_valid,
+
+    // Queue entry: a checked descriptor, or an error with no descriptor (fetched = 0)
+    output reg                      push,
+    output reg  [3:0]               push_err,
+    output reg                      push_fetched,
+    output reg  [ADDR_WIDTH-1:0]    push_addr,
+    output reg  [ADDR_WIDTH-1:0]    push_src,
+    output reg  [ADDR_WIDTH-1:0]    push_dst,
+    output reg  [31:0]              push_len,
+    output reg                      push_irq,
+    output reg                      push_last,
+    // The pointer of the last error entry (it may not fit ADDR_WIDTH)
+    output reg  [63:0]              bad_ptr,
+
+    // No fetch in flight
+    output wire                     quiet
+);
+
+`include "dmac_regs.vh"
+
+localparam DATA_BYTES = DATA_WIDTH / 8;
+localparam DESC_BEATS = DMAC_DESC_SIZE / DATA_BYTES;
+localparam DESC_BITS = DMAC_DESC_SIZE * 8;
+localparam BEAT_W = DESC_BEATS > 1 ? $clog2(DESC_BEATS) : 1;
+// Descriptors one burst may hold under MAX_BURST_LEN (at least one: a
+// descriptor is always read whole).
+localparam PER_BURST = (MAX_BURST_LEN / DESC_BEATS) > 0 ? (MAX_BURST_LEN / DESC_BEATS) : 1;
+localparam BATCH = DESC_PREFETCH < PER_BURST ? DESC_PREFETCH : PER_BURST;
+localparam [63:0] ADDR_MASK = (ADDR_WIDTH == 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
+localparam [63:0] DESC_STEP = {32'd0, DMAC_DESC_SIZE[31:0]};
+
+initial begin
+    if (DESC_PREFETCH < 1 || DESC_PREFETCH > 16) begin
+        $display("Error: DESC_PREFETCH must be 1..16 (instance %m)");
+        $finish;
+    end
+end
+
+reg [63:0]           ptr_reg;
+reg                  more_reg;
+reg                  contig_reg;
+reg                  busy_reg;
+
+// The burst in flight
+reg [ADDR_WIDTH-1:0] addr_reg;
+reg [BEAT_W-1:0]     beat_reg;
+reg                  bad_reg;
+reg                  follow_reg;
+reg                  first_reg;
+reg [63:0]           prev_next_reg;
+reg                  prev_last_reg;
+reg [DESC_BITS-1:0]  buf_reg;
+
+// Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned).
+wire [7:0] to_boundary = 8'd128 - {1'b0, ptr_reg[11:5]};
+reg  [4:0] batch;
+always @* begin
+    batch = contig_reg ? BATCH[4:0] : 5'd1;
+    if ({3'd0, batch} > to_boundary) begin
+        batch = to_boundary[4:0];
+    end
+end
+
+// AxLEN of the fetch: batch descriptors of DESC_BEATS beats each
+wire [12:0] batch_beats = {8'd0, batch} * DESC_BEATS[12:0];
+wire [7:0]  batch_len   = batch_beats[7:0] - 8'd1;
+wire unused_batch = &{1'b0, batch_beats[12:8]};
+
+wire ptr_misaligned   = ptr_reg[4:0] != 5'd0;
+wire ptr_out_of_range = (ptr_reg & ~ADDR_MASK) != 64'd0
+                     || ((ptr_reg + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
+wire ptr_bad = ptr_misaligned || ptr_out_of_range;
+
+wire can_go  = more_reg && !busy_reg && !halt && !hold && !push;
+wire refuse  = can_go && ptr_bad && room != 0;
+wire issue   = can_go && !ptr_bad && {{(16-ROOM_W){1'b0}}, room} >= {11'd0, batch};
+
+assign quiet = !busy_reg;
+
+// The descriptor completed by this beat
+wire [DESC_BITS-1:0] desc_full;
+generate
+    if (DESC_BEATS > 1) begin : g_assemble
+        assign desc_full = {r_data, buf_reg[DESC_BITS-1:DATA_WIDTH]};
+        // The oldest beat is shifted out when the next one arrives.
+        wire unused_buf = &{1'b0, buf_reg[DATA_WIDTH-1:0]};
+    end else begin : g_single
+        assign desc_full = r_data;
+        wire unused_buf = &{1'b0, buf_reg};
+    end
+endgenerate
+
+wire [63:0] d_next = desc_full[DMAC_DESC_NEXT_OFFSET*8 +: 64];
+wire [63:0] d_src  = desc_full[DMAC_DESC_SRC_OFFSET*8 +: 64];
+wire [63:0] d_dst  = desc_full[DMAC_DESC_DST_OFFSET*8 +: 64];
+wire [31:0] d_len  = desc_full[DMAC_DESC_LEN_OFFSET*8 +: 32];
+wire [31:0] d_ctrl = desc_full[DMAC_DESC_CTRL_OFFSET*8 +: 32];
+wire        d_last = d_ctrl[DMAC_DESC_CTRL_LAST_LSB];
+wire        d_irq  = d_ctrl[DMAC_DESC_CTRL_IRQ_LSB];
+wire [64:0] d_src_end = {1'b0, d_src} + {33'd0, d_len} - 65'd1;
+wire [64:0] d_dst_end = {1'b0, d_dst} + {33'd0, d_len} - 65'd1;
+wire [3:0]  d_err = d_len == 32'd0 ? DMAC_ERR_BAD_LEN :
+                    (d_src_end > {1'b0, ADDR_MASK} || d_dst_end > {1'b0, ADDR_MASK}) ? DMAC_ERR_ADDR_RANGE :
+                    DMAC_ERR_NONE;
+// Unused upper halves of 64-bit fields when ADDR_WIDTH < 64 are covered by the range check.
+wire unused_ctrl = &{1'b0, d_ctrl[31:2], d_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],
+                    d_dst[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH]};
+
+// RESP[0] tells EXOKAY from OKAY and SLVERR from DECERR: both errors are handled alike.
+wire unused_resp = &{1'b0, r_resp[0]};
+
+wire desc_end = r_valid && beat_reg == DESC_BEATS[BEAT_W-1:0] - 1'b1;
+wire beat_bad = bad_reg || r_resp[1];
+wire [63:0] this_addr = {{(64-ADDR_WIDTH){1'b0}}, addr_reg};
+// A descriptor is kept: the first of the burst always (as an error entry if
+// its read failed), the others only while the chain runs through them.
+wire keep_first = first_reg;
+wire keep_next  = !first_reg && follow_reg && !prev_last_reg && prev_next_reg == this_addr && !beat_bad;
+wire keep       = desc_end && (keep_first || keep_next);
+
+always @(posedge clk) begin
+    push <= 1'b0;
+
+    if (ar_ready) begin
+        ar_valid <= 1'b0;
+    end
+
+    if (refuse) begin
+        push         <= 1'b1;
+        push_err     <= ptr_misaligned ? DMAC_ERR_DESC_ALIGN : DMAC_ERR_ADDR_RANGE;
+        push_fetched <= 1'b0;
+        push_addr    <= ptr_reg[ADDR_WIDTH-1:0];
+        push_last    <= 1'b1;
+        push_irq     <= 1'b0;
+        bad_ptr      <= ptr_reg;
+        more_reg     <= 1'b0;
+    end
+
+    if (issue) begin
+        ar_addr    <= ptr_reg[ADDR_WIDTH-1:0];
+        ar_len     <= batch_len;
+        ar_valid   <= 1'b1;
+        busy_reg   <= 1'b1;
+        addr_reg   <= ptr_reg[ADDR_WIDTH-1:0];
+        beat_reg   <= 0;
+        bad_reg    <= 1'b0;
+        follow_reg <= 1'b1;
+        first_reg  <= 1'b1;
+    end
+
+    if (r_valid) begin
+        buf_reg  <= desc_full;
+        beat_reg <= desc_end ? {BEAT_W{1'b0}} : beat_reg + 1'b1;
+        bad_reg  <= desc_end ? 1'b0 : beat_bad;
+        if (desc_end) begin
+            addr_reg  <= addr_reg + DESC_STEP[ADDR_WIDTH-1:0];
+            first_reg <= 1'b0;
+            if (!keep) begin
+                follow_reg <= 1'b0;
+            end
+            if (keep) begin
+                prev_next_reg <= d_next;
+                // The chain stops after a LAST, failed or malformed descriptor.
+                prev_last_reg <= d_last || beat_bad || d_err != DMAC_ERR_NONE;
+                push          <= 1'b1;
+                push_fetched  <= !beat_bad;
+                push_addr     <= addr_reg;
+                push_src      <= d_src[ADDR_WIDTH-1:0];
+                push_dst      <= d_dst[ADDR_WIDTH-1:0];
+                push_len      <= d_len;
+                push_irq      <= d_irq;
+                push_last     <= d_last || beat_bad;
+                push_err      <= beat_bad ? DMAC_ERR_DESC_READ : d_err;
+                if (beat_bad) begin
+                    bad_ptr <= this_addr;
+                end
+            end
+        end
+        if (r_last) begin
+            busy_reg <= 1'b0;
+            // Where the chain goes on: after the last descriptor kept.
+            if (keep ? (beat_bad || d_last || d_err != DMAC_ERR_NONE) : prev_last_reg) begin
+                more_reg <= 1'b0;
+            end
+            ptr_reg    <= keep ? d_next : prev_next_reg;
+            // Go on reading several at a time only while the chain is contiguous.
+            contig_reg <= keep && d_next == this_addr + DESC_STEP;
+        end
+    end
+
+    // The first fetch reads one descriptor: nothing is known of the chain
+    // yet, and a lone descriptor should not wait for a longer burst.
+    if (start) begin
+        ptr_reg    <= start_ptr;
+        more_reg   <= 1'b1;
+        contig_reg <= 1'b0;
+    end
+
+    if (rst) begin
+        more_reg   <= 1'b0;
+        busy_reg   <= 1'b0;
+        ar_valid   <= 1'b0;
+        push       <= 1'b0;
+        contig_reg <= 1'b1;
+    end
+end
+
+endmodule
+
+`resetall

@@ -1,0 +1,848 @@
+// SPDX-License-Identifier: Apache-2.0
+// One channel's data path: descriptor fetch, job dispatch, read mover, data FIFO, realigner, write mover, status write-back.
+//
+// A chain runs as a pipeline of jobs (one job per descriptor), each numbered
+// with a sequence number: the fetcher reads descriptors ahead into a queue;
+// dispatch hands the next one to the read mover as soon as the previous
+// one's reads are all issued, and queues it for the write side and for
+// completion; the write side announces a job's bursts once its data is in
+// the FIFO; completion writes each job's status back once its last write
+// is answered, and reports it to the channel registers once that status
+// write is answered.  So a descriptor's status write and the next one's
+// data overlap, and so do the next descriptors' fetch and the data.
+//
+// Errors and abort: the first failing job (lowest sequence number, not the
+// first in time) is recorded.  Reads and dispatch stop at once; the write
+// side still completes the jobs before the failing one, whose data is all
+// in the FIFO, and announces nothing of the failing job or after it; when
+// nothing is in flight any more, the failing job's status is written back
+// (if it was fetched), the channel is told, and everything is cleared.
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module dmac_lane #(
+    // Width of the data bus in bits (32..256)
+    parameter DATA_WIDTH = 64,
+    // Width of the bus address (32..64)
+    parameter ADDR_WIDTH = 32,
+    // Longest data burst in beats (1..256)
+    parameter MAX_BURST_LEN = 16,
+    // Data bursts in flight per direction at most (power of two)
+    parameter MAX_OUTSTANDING = 8,
+    // Data FIFO entries (power of two, at least MAX_BURST_LEN)
+    parameter FIFO_DEPTH = 128,
+    // Descriptors read in one burst at most
+    parameter DESC_PREFETCH = 4
+) (
+    input  wire                         clk,
+    input  wire                         rst,
+
+    /*
+     * Channel control
+     */
+    // Run the chain at start_ptr (only while halted)
+    input  wire                         start,
+    input  wire [63:0]                  start_ptr,
+    // Stop the chain (pulse)
+    input  wire                         abort_cmd,
+    // Issue no new burst (level)
+    input  wire                         pause,
+
+    // A descriptor completed: its status write was answered
+    output reg                          cpl_valid,
+    output reg                          cpl_irq,
+    // The chain stopped and the lane is quiet and cleared: code (NONE at the
+    // end of the chain), failing address, descriptor it stopped at, its residue
+    output reg                          halt_valid,
+    output reg  [3:0]                   halt_err,
+    output reg  [63:0]                  halt_err_addr,
+    output reg  [63:0]                  halt_desc,
+    output reg  [31:0]                  halt_residue,
+    // The oldest unfinished descriptor, and the bytes it still has to move
+    output wire [63:0]                  cur_desc,
+    output wire [31:0]                  residue,
+    // Pause holds the channel and none of its bursts is in flight
+    output wire                         paused,
+
+    /*
+     * Bus requests of this channel (kind 1: descriptor or status, 0: data)
+     */
+    output wire                         ar_valid,
+    input  wire                         ar_ready,
+    output wire [ADDR_WIDTH-1:0]        ar_addr,
+    output wire [7:0]                   ar_len,
+    output wire                         ar_kind,
+    input  wire                         r_valid,
+    input  wire                         r_kind,
+    input  wire [DATA_WIDTH-1:0]        r_data,
+    input  wire [1:0]                   r_resp,
+    input  wire                         r_last,
+
+    output wire                         aw_valid,
+    input  wire                         aw_ready,
+    output wire [ADDR_WIDTH-1:0]        aw_addr,
+    output wire [7:0]                   aw_len,
+    output wire                         aw_kind,
+    // Data write beats
+    output wire                         wd_valid,
+    input  wire                         wd_ready,
+    output wire [DATA_WIDTH-1:0]        wd_data,
+    output wire [DATA_WIDTH/8-1:0]      wd_strb,
+    output wire                         wd_last,
+    // Status write beats
+    output wire                         ws_valid,
+    input  wire                         ws_ready,
+    output wire [DATA_WIDTH-1:0]        ws_data,
+    output wire [DATA_WIDTH/8-1:0]      ws_strb,
+    output wire                         ws_last,
+    input  wire                         b_valid,
+    input  wire                         b_kind,
+    input  wire [1:0]                   b_resp
+);
+
+`include "dmac_regs.vh"
+
+localparam DATA_BYTES = DATA_WIDTH / 8;
+localparam SIZE = $clog2(DATA_BYTES);
+localparam COUNT_WIDTH = 33;
+localparam IN_W = 36;
+// Jobs between dispatch and status write-back at most, and their numbering
+localparam JOB_DEPTH = 8;
+localparam SEQ_W = 4;
+localparam DQ_DEPTH = 1 << $clog2(2 * DESC_PREFETCH);
+localparam DQ_W = $clog2(DQ_DEPTH) + 1;
+// Status writes answered but not yet reported
+localparam REP_DEPTH = 4;
+localparam DESC_BITS = DMAC_DESC_SIZE * 8;
+// The status write-back covers LEN and CTRL, the last 8 bytes of the descriptor.
+localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
+localparam WB_BEATS = (DMAC_DESC_SIZE - WB_FIRST) / DATA_BYTES;
+localparam [1:0] WB_LAST_BEAT = WB_BEATS[1:0] - 2'd1;
+localparam [63:0] WB_OFFSET64 = {32'd0, WB_FIRST[31:0]};
+localparam [ADDR_WIDTH-1:0] WB_OFFSET = WB_OFFSET64[ADDR_WIDTH-1:0];
+
+/*
+ * Chain state
+ */
+reg                   running_reg;
+reg                   halting_reg;
+reg                   done_issue_reg;
+reg                   stop_all_reg;
+reg                   abort_reg;
+reg                   err_valid_reg;
+reg  [3:0]            err_code_reg;
+reg  [63:0]           err_addr_reg;
+reg  [SEQ_W-1:0]      err_seq_reg;
+reg  [SEQ_W-1:0]      disp_seq_reg;
+reg  [SEQ_W-1:0]      retire_seq_reg;
+reg  [63:0]           last_addr_reg;
+reg  [63:0]           fail_desc_reg;
+reg  [31:0]           fail_residue_reg;
+reg  [IN_W-1:0]       in_total_reg;
+
+wire clear;
+
+/*
+ * Descriptor fetch and queue
+ */
+wire [DQ_W-1:0]       dq_count;
+wire [DQ_W-1:0]       dq_room = DQ_DEPTH[DQ_W-1:0] - dq_count;
+wire [ADDR_WIDTH-1:0] f_ar_addr;
+wire [7:0]            f_ar_len;
+wire                  f_ar_valid;
+wire                  f_ar_ready;
+wire                  f_push;
+wire [3:0]            f_err;
+wire                  f_fetched;
+wire [ADDR_WIDTH-1:0] f_addr;
+wire [ADDR_WIDTH-1:0] f_src;
+wire [ADDR_WIDTH-1:0] f_dst;
+wire [31:0]           f_len;
+wire                  f_irq;
+wire                  f_last;
+wire [63:0]           bad_ptr;
+wire                  f_quiet;
+
+dmac_desc_fetch #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .DESC_PREFETCH(DESC_PREFETCH),
+    .ROOM_W(DQ_W)
+) fetch_inst (
+    .clk(clk),
+    .rst(rst),
+    .start(start),
+    .start_ptr(start_ptr),
+    .halt(!running_reg || halting_reg || err_valid_reg || stop_all_reg),
+    .hold(pause),
+    .room(dq_room),
+    .ar_addr(f_ar_addr),
+    .ar_len(f_ar_len),
+    .ar_valid(f_ar_valid),
+    .ar_ready(f_ar_ready),
+    .r_data(r_data),
+    .r_resp(r_resp),
+    .r_last(r_last),
+    .r_valid(r_valid && r_kind),
+    .push(f_push),
+    .push_err(f_err),
+    .push_fetched(f_fetched),
+    .push_addr(f_addr),
+    .push_src(f_src),
+    .push_dst(f_dst),
+    .push_len(f_len),
+    .push_irq(f_irq),
+    .push_last(f_last),
+    .bad_ptr(bad_ptr),
+    .quiet(f_quiet)
+);
+
+localparam DQ_ENTRY_W = 4 + 1 + 3 * ADDR_WIDTH + 32 + 2;
+wire                  dq_valid;
+wire [3:0]            d_err;
+wire                  d_fetched;
+wire [ADDR_WIDTH-1:0] d_addr;
+wire [ADDR_WIDTH-1:0] d_src;
+wire [ADDR_WIDTH-1:0] d_dst;
+wire [31:0]           d_len;
+wire                  d_irq;
+wire                  d_last;
+wire                  dq_pop;
+
+dmac_fifo #(
+    .WIDTH(DQ_ENTRY_W),
+    .DEPTH(DQ_DEPTH)
+) desc_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({f_err, f_fetched, f_addr, f_src, f_dst, f_len, f_irq, f_last}),
+    .wr_en(f_push),
+    .full(),
+    .rd_data({d_err, d_fetched, d_addr, d_src, d_dst, d_len, d_irq, d_last}),
+    .rd_valid(dq_valid),
+    .rd_en(dq_pop),
+    .count(dq_count)
+);
+
+/*
+ * Dispatch: one descriptor per cycle into the movers' and completion queues
+ */
+// Any byte alignment: the read side fetches the bus words covering the
+// source range, the write side writes those covering the destination
+// range, and the realigner shifts bytes between the two.
+localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
+wire [SIZE-1:0]        src_off   = d_src[SIZE-1:0];
+wire [SIZE-1:0]        dst_off   = d_dst[SIZE-1:0];
+wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, d_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, d_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
+wire [SIZE-1:0]        last_lane = dst_off + d_len[SIZE-1:0] - 1'b1;
+wire [ADDR_WIDTH-1:0]  src_word  = {d_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+wire [ADDR_WIDTH-1:0]  dst_word  = {d_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+
+wire rd_ready;
+wire cq_full;
+wire d_bad = d_err != DMAC_ERR_NONE;
+// A job is taken once every read of the jobs before it is issued, a failing
+// one too: reads stop at the first failure, which must not cut those jobs short.
+wire dispatch = dq_valid && running_reg && !halting_reg && !err_valid_reg && !stop_all_reg
+             && !cq_full && rd_ready;
+wire dispatch_good = dispatch && !d_bad;
+wire dispatch_bad  = dispatch && d_bad;
+assign dq_pop = dispatch;
+
+/*
+ * Read mover -> data FIFO
+ */
+wire                  rd_quiet;
+wire                  rd_err;
+wire [ADDR_WIDTH-1:0] rd_err_addr;
+wire [SEQ_W-1:0]      rd_err_seq;
+wire [ADDR_WIDTH-1:0] rd_ar_addr;
+wire [7:0]            rd_ar_len;
+wire                  rd_ar_valid;
+wire                  rd_ar_ready;
+wire [DATA_WIDTH-1:0] rd_beat_data;
+wire                  rd_beat_poison;
+wire                  rd_beat_valid;
+wire                  in_pop;
+
+dmac_rd_mover #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .MAX_OUTSTANDING(MAX_OUTSTANDING),
+    .FIFO_DEPTH(FIFO_DEPTH),
+    .COUNT_WIDTH(COUNT_WIDTH),
+    .SEQ_W(SEQ_W)
+) rd_mover_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .start(dispatch_good),
+    .start_addr(src_word),
+    .start_beats(rd_beats),
+    .start_seq(disp_seq_reg),
+    .ready(rd_ready),
+    .stop(err_valid_reg || stop_all_reg || halting_reg),
+    .hold(pause),
+    .quiet(rd_quiet),
+    .err(rd_err),
+    .err_addr(rd_err_addr),
+    .err_seq(rd_err_seq),
+    .m_axi_araddr(rd_ar_addr),
+    .m_axi_arlen(rd_ar_len),
+    .m_axi_arvalid(rd_ar_valid),
+    .m_axi_arready(rd_ar_ready),
+    .r_data(r_data),
+    .r_resp(r_resp),
+    .r_last(r_last),
+    .r_valid(r_valid && !r_kind),
+    .beat_data(rd_beat_data),
+    .beat_poison(rd_beat_poison),
+    .beat_valid(rd_beat_valid),
+    .fifo_rd_en(in_pop)
+);
+
+wire [DATA_WIDTH-1:0] fifo_data;
+wire                  fifo_poison;
+wire                  fifo_valid;
+
+dmac_fifo #(
+    .WIDTH(DATA_WIDTH + 1),
+    .DEPTH(FIFO_DEPTH)
+) data_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({rd_beat_poison, rd_beat_data}),
+    .wr_en(rd_beat_valid),
+    .full(),
+    .rd_data({fifo_poison, fifo_data}),
+    .rd_valid(fifo_valid),
+    .rd_en(in_pop),
+    .count()
+);
+
+/*
+ * Realigner and write mover, each fed with its own copy of the job
+ */
+localparam ALQ_W = 3 * SIZE + 2 * COUNT_WIDTH;
+wire                   alq_valid;
+wire                   alq_pop;
+wire [SIZE-1:0]        al_src_off;
+wire [SIZE-1:0]        al_dst_off;
+wire [COUNT_WIDTH-1:0] al_in_beats;
+wire [COUNT_WIDTH-1:0] al_out_beats;
+wire [SIZE-1:0]        al_last_lane;
+
+dmac_fifo #(
+    .WIDTH(ALQ_W),
+    .DEPTH(JOB_DEPTH)
+) realign_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({src_off, dst_off, rd_beats, wr_beats, last_lane}),
+    .wr_en(dispatch_good),
+    .full(),
+    .rd_data({al_src_off, al_dst_off, al_in_beats, al_out_beats, al_last_lane}),
+    .rd_valid(alq_valid),
+    .rd_en(alq_pop),
+    .count()
+);
+
+wire [DATA_WIDTH-1:0] al_data;
+wire [DATA_BYTES-1:0] al_strb;
+wire                  al_poison;
+wire                  al_valid;
+wire                  al_ready;
+
+dmac_realign #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .COUNT_WIDTH(COUNT_WIDTH)
+) realign_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .job_valid(alq_valid),
+    .job_pop(alq_pop),
+    .src_off(al_src_off),
+    .dst_off(al_dst_off),
+    .in_beats(al_in_beats),
+    .out_beats(al_out_beats),
+    .last_lane(al_last_lane),
+    .in_data(fifo_data),
+    .in_poison(fifo_poison),
+    .in_valid(fifo_valid),
+    .in_pop(in_pop),
+    .out_data(al_data),
+    .out_strb(al_strb),
+    .out_poison(al_poison),
+    .out_valid(al_valid),
+    .out_ready(al_ready)
+);
+
+localparam AWQ_W = ADDR_WIDTH + 2 * COUNT_WIDTH + 1;
+wire                   awq_valid;
+wire                   awq_pop;
+wire [ADDR_WIDTH-1:0]  awq_addr;
+wire [COUNT_WIDTH-1:0] awq_out_beats;
+wire [COUNT_WIDTH-1:0] awq_in_beats;
+wire                   awq_lead;
+
+dmac_fifo #(
+    .WIDTH(AWQ_W),
+    .DEPTH(JOB_DEPTH)
+) write_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({dst_word, wr_beats, rd_beats, src_off >= dst_off}),
+    .wr_en(dispatch_good),
+    .full(),
+    .rd_data({awq_addr, awq_out_beats, awq_in_beats, awq_lead}),
+    .rd_valid(awq_valid),
+    .rd_en(awq_pop),
+    .count()
+);
+
+wire [SEQ_W-1:0]       aw_seq;
+wire                   wr_quiet;
+wire [ADDR_WIDTH-1:0]  wr_aw_addr;
+wire [7:0]             wr_aw_len;
+wire                   wr_aw_valid;
+wire                   wr_aw_ready;
+wire                   jdone;
+wire [COUNT_WIDTH-1:0] jdone_acked;
+wire                   jdone_ok;
+wire [COUNT_WIDTH-1:0] acked;
+wire                   wr_err;
+wire [ADDR_WIDTH-1:0]  wr_err_addr;
+wire [SEQ_W-1:0]       wr_err_seq;
+
+// Sequence numbers compare by their distance from the oldest job in flight.
+function seq_before;
+    input [SEQ_W-1:0] a;
+    input [SEQ_W-1:0] b;
+    input [SEQ_W-1:0] oldest;
+    reg   [SEQ_W-1:0] da;
+    reg   [SEQ_W-1:0] db;
+    begin
+        da = a - oldest;
+        db = b - oldest;
+        seq_before = da < db;
+    end
+endfunction
+
+wire aw_allow = !stop_all_reg && !halting_reg
+             && (!err_valid_reg || seq_before(aw_seq, err_seq_reg, retire_seq_reg));
+
+dmac_wr_mover #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .MAX_OUTSTANDING(MAX_OUTSTANDING),
+    .COUNT_WIDTH(COUNT_WIDTH),
+    .SEQ_W(SEQ_W),
+    .IN_W(IN_W)
+) wr_mover_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .job_valid(awq_valid),
+    .job_pop(awq_pop),
+    .job_addr(awq_addr),
+    .job_out_beats(awq_out_beats),
+    .job_in_beats(awq_in_beats),
+    .job_lead(awq_lead),
+    .in_total(in_total_reg),
+    .aw_seq(aw_seq),
+    .aw_allow(aw_allow),
+    .hold(pause),
+    .quiet(wr_quiet),
+    .aw_addr(wr_aw_addr),
+    .aw_len(wr_aw_len),
+    .aw_valid(wr_aw_valid),
+    .aw_ready(wr_aw_ready),
+    .al_data(al_data),
+    .al_strb(al_strb),
+    .al_poison(al_poison),
+    .al_valid(al_valid),
+    .al_ready(al_ready),
+    .w_data(wd_data),
+    .w_strb(wd_strb),
+    .w_last(wd_last),
+    .w_valid(wd_valid),
+    .w_ready(wd_ready),
+    .b_resp(b_resp),
+    .b_valid(b_valid && !b_kind),
+    .jdone(jdone),
+    .jdone_acked(jdone_acked),
+    .jdone_ok(jdone_ok),
+    .acked(acked),
+    .progress(),
+    .err(wr_err),
+    .err_addr(wr_err_addr),
+    .err_seq(wr_err_seq)
+);
+
+/*
+ * Completion queue (every dispatched job, in order) and data outcomes
+ */
+localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2;
+wire                  cq_valid;
+wire                  cq_pop;
+wire                  c_bad;
+wire                  c_fetched;
+wire [ADDR_WIDTH-1:0] c_addr;
+wire [31:0]           c_len;
+wire [SIZE-1:0]       c_dst_off;
+wire                  c_irq;
+wire                  c_last;
+
+dmac_fifo #(
+    .WIDTH(CQ_W),
+    .DEPTH(JOB_DEPTH)
+) completion_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({d_bad, d_fetched, d_addr, d_len, dst_off, d_irq, d_last}),
+    .wr_en(dispatch),
+    .full(cq_full),
+    .rd_data({c_bad, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last}),
+    .rd_valid(cq_valid),
+    .rd_en(cq_pop),
+    .count()
+);
+
+wire                   res_valid;
+wire [COUNT_WIDTH-1:0] res_acked;
+wire                   res_ok;
+
+dmac_fifo #(
+    .WIDTH(COUNT_WIDTH + 1),
+    .DEPTH(JOB_DEPTH)
+) result_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({jdone_ok, jdone_acked}),
+    .wr_en(jdone),
+    .full(),
+    .rd_data({res_ok, res_acked}),
+    .rd_valid(res_valid),
+    .rd_en(cq_pop && res_valid && !c_bad),
+    .count()
+);
+
+// Bytes the destination received, in order, before any failure: write
+// beat m covers transfer bytes up to m * DATA_BYTES - dst_off.
+function [31:0] moved_bytes;
+    input [COUNT_WIDTH-1:0] beats;
+    input [SIZE-1:0]        off;
+    input [31:0]            len;
+    reg   [COUNT_WIDTH+SIZE-1:0] span;
+    begin
+        span = {beats, {SIZE{1'b0}}} - {{COUNT_WIDTH{1'b0}}, off};
+        if (beats == 0) begin
+            moved_bytes = 32'd0;
+        end else if (span >= {{(COUNT_WIDTH+SIZE-32){1'b0}}, len}) begin
+            moved_bytes = len;
+        end else begin
+            moved_bytes = span[31:0];
+        end
+    end
+endfunction
+
+wire [31:0] head_moved = c_bad ? 32'd0 : moved_bytes(res_valid ? res_acked : acked, c_dst_off, c_len);
+wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
+
+assign cur_desc = cq_valid ? head_desc : last_addr_reg;
+assign residue  = cq_valid && !res_valid ? c_len - head_moved : 32'd0;
+
+/*
+ * Status write-back: issued in job order, answered in order
+ */
+reg                   wb_aw_valid_reg;
+reg                   wb_w_valid_reg;
+reg [ADDR_WIDTH-1:0]  wb_addr_reg;
+reg [31:0]            wb_len_reg;
+reg [3:0]             wb_code_reg;
+reg [1:0]             wb_beat_reg;
+
+wire rep_full;
+// Nothing in flight, and no outcome on its way (the error and job-outcome
+// pulses take effect a cycle after the response that caused them).
+wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone;
+wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
+wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
+wire issue_ok     = running_reg && !done_issue_reg && !stop_all_reg && wb_free && head_ok;
+// The failing job is known once nothing is in flight and the write side has
+// announced every job before it (a pause may still hold those back).
+wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
+                 && err_valid_reg && quiet_data && !seq_before(aw_seq, err_seq_reg, retire_seq_reg);
+// The failing job is written back if it was fetched; with no job left, the
+// report carries no descriptor.
+wire fail_wb      = issue_fail && cq_valid && c_fetched;
+wire wb_issue     = issue_ok || fail_wb;
+assign cq_pop     = issue_ok;
+
+localparam REP_W = 4 + ADDR_WIDTH;
+wire                  rep_valid;
+wire                  rep_need_b;
+wire                  rep_fail;
+wire                  rep_irq;
+wire                  rep_last;
+wire [ADDR_WIDTH-1:0] rep_addr;
+wire                  status_b = b_valid && b_kind;
+wire                  rep_pop  = rep_valid && (!rep_need_b || status_b);
+
+dmac_fifo #(
+    .WIDTH(REP_W),
+    .DEPTH(REP_DEPTH)
+) report_queue_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear),
+    .wr_data({wb_issue, issue_fail, c_irq, c_last, c_addr}),
+    .wr_en(issue_ok || issue_fail),
+    .full(rep_full),
+    .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
+    .rd_valid(rep_valid),
+    .rd_en(rep_pop),
+    .count()
+);
+
+// Write-back image: LEN := bytes moved, CTRL[31:16] := status
+reg [31:0]               wb_ctrl;
+reg [DESC_BITS-1:0]      wb_image;
+reg [DMAC_DESC_SIZE-1:0] wb_strb_image;
+always @* begin
+    wb_ctrl = 32'd0;
+    wb_ctrl[DMAC_DESC_CTRL_DONE_LSB] = 1'b1;
+    wb_ctrl[DMAC_DESC_CTRL_ERR_LSB +: DMAC_DESC_CTRL_ERR_WIDTH] = wb_code_reg;
+    wb_image = {DESC_BITS{1'b0}};
+    wb_image[DMAC_DESC_LEN_OFFSET*8 +: 32] = wb_len_reg;
+    wb_image[DMAC_DESC_CTRL_OFFSET*8 +: 32] = wb_ctrl;
+    wb_strb_image = {DMAC_DESC_SIZE{1'b0}};
+    wb_strb_image[DMAC_DESC_LEN_OFFSET +: 4] = 4'hF;
+    wb_strb_image[DMAC_DESC_CTRL_OFFSET + 2 +: 2] = 2'h3;
+end
+
+assign ws_valid = wb_w_valid_reg;
+assign ws_data  = wb_image[(WB_FIRST + wb_beat_reg*DATA_BYTES)*8 +: DATA_WIDTH];
+assign ws_strb  = wb_strb_image[WB_FIRST + wb_beat_reg*DATA_BYTES +: DATA_BYTES];
+assign ws_last  = wb_beat_reg == WB_LAST_BEAT;
+
+/*
+ * Bus requests: descriptor/status first, held until taken
+ */
+reg  ar_lock_reg;
+reg  ar_lock_kind_reg;
+wire ar_sel_f = ar_lock_reg ? ar_lock_kind_reg : f_ar_valid;
+assign ar_valid    = ar_sel_f ? f_ar_valid : rd_ar_valid;
+assign ar_addr     = ar_sel_f ? f_ar_addr : rd_ar_addr;
+assign ar_len      = ar_sel_f ? f_ar_len : rd_ar_len;
+assign ar_kind     = ar_sel_f;
+assign f_ar_ready  = ar_sel_f && ar_ready;
+assign rd_ar_ready = !ar_sel_f && ar_ready;
+
+reg  aw_lock_reg;
+reg  aw_lock_kind_reg;
+wire aw_sel_s = aw_lock_reg ? aw_lock_kind_reg : wb_aw_valid_reg;
+assign aw_valid    = aw_sel_s ? wb_aw_valid_reg : wr_aw_valid;
+assign aw_addr     = aw_sel_s ? wb_addr_reg : wr_aw_addr;
+assign aw_len      = aw_sel_s ? WB_BEATS[7:0] - 8'd1 : wr_aw_len;
+assign aw_kind     = aw_sel_s;
+assign wr_aw_ready = !aw_sel_s && aw_ready;
+
+assign paused = pause && running_reg && quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg
+             && !rep_valid;
+
+wire quiet_all = quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg && !rep_valid;
+assign clear = halting_reg && quiet_all;
+
+/*
+ * First failing job
+ */
+reg              rec_valid;
+reg [3:0]        rec_code;
+reg [63:0]       rec_addr;
+reg [SEQ_W-1:0]  rec_seq;
+wire [64:0] rd_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, rd_err_addr};
+wire [64:0] wr_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, wr_err_addr};
+wire [64:0] d_addr_ext      = {{(65-ADDR_WIDTH){1'b0}}, d_addr};
+wire unused_ext = &{1'b0, rd_err_addr_ext[64], wr_err_addr_ext[64], d_addr_ext[64]};
+
+always @* begin
+    rec_valid = err_valid_reg;
+    rec_code  = err_code_reg;
+    rec_addr  = err_addr_reg;
+    rec_seq   = err_seq_reg;
+    if (dispatch_bad && (!rec_valid || seq_before(disp_seq_reg, rec_seq, retire_seq_reg))) begin
+        rec_valid = 1'b1;
+        rec_code  = d_err;
+        rec_addr  = d_fetched ? d_addr_ext[63:0] : bad_ptr;
+        rec_seq   = disp_seq_reg;
+    end
+    if (rd_err && (!rec_valid || seq_before(rd_err_seq, rec_seq, retire_seq_reg))) begin
+        rec_valid = 1'b1;
+        rec_code  = DMAC_ERR_DATA_READ;
+        rec_addr  = rd_err_addr_ext[63:0];
+        rec_seq   = rd_err_seq;
+    end
+    if (wr_err && (!rec_valid || seq_before(wr_err_seq, rec_seq, retire_seq_reg))) begin
+        rec_valid = 1'b1;
+        rec_code  = DMAC_ERR_DATA_WRITE;
+        rec_addr  = wr_err_addr_ext[63:0];
+        rec_seq   = wr_err_seq;
+    end
+    if (abort_reg && (!rec_valid || seq_before(aw_seq, rec_seq, retire_seq_reg))) begin
+        rec_valid = 1'b1;
+        rec_code  = DMAC_ERR_ABORTED;
+        rec_addr  = 64'd0;
+        rec_seq   = aw_seq;
+    end
+end
+
+always @(posedge clk) begin
+    cpl_valid  <= 1'b0;
+    halt_valid <= 1'b0;
+
+    if (rd_beat_valid) begin
+        in_total_reg <= in_total_reg + 1'b1;
+    end
+
+    if (dispatch) begin
+        disp_seq_reg <= disp_seq_reg + 1'b1;
+    end
+    if (cq_pop) begin
+        retire_seq_reg <= retire_seq_reg + 1'b1;
+    end
+
+    if (running_reg && !halting_reg) begin
+        err_valid_reg <= rec_valid;
+        err_code_reg  <= rec_code;
+        err_addr_reg  <= rec_addr;
+        err_seq_reg   <= rec_seq;
+    end
+    if (abort_cmd && running_reg && !halting_reg) begin
+        abort_reg <= 1'b1;
+    end
+
+    /*
+     * Status write issue
+     */
+    if (wb_aw_valid_reg && aw_sel_s && aw_ready) begin
+        wb_aw_valid_reg <= 1'b0;
+    end
+    if (wb_w_valid_reg && ws_ready) begin
+        if (ws_last) begin
+            wb_w_valid_reg <= 1'b0;
+        end else begin
+            wb_beat_reg <= wb_beat_reg + 2'd1;
+        end
+    end
+    if (wb_issue) begin
+        wb_aw_valid_reg <= 1'b1;
+        wb_w_valid_reg  <= 1'b1;
+        wb_beat_reg     <= 2'd0;
+        wb_addr_reg     <= c_addr + WB_OFFSET;
+        wb_len_reg      <= issue_ok ? c_len : head_moved;
+        wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
+    end
+    if (issue_ok && c_last) begin
+        done_issue_reg <= 1'b1;
+    end
+    if (issue_fail) begin
+        done_issue_reg   <= 1'b1;
+        fail_desc_reg    <= cq_valid ? head_desc : last_addr_reg;
+        fail_residue_reg <= cq_valid ? c_len - head_moved : 32'd0;
+    end
+
+    /*
+     * Reports, in order, once their status write is answered
+     */
+    if (rep_pop && !halting_reg) begin
+        if (rep_need_b && b_resp[1]) begin
+            halting_reg   <= 1'b1;
+            stop_all_reg  <= 1'b1;
+            halt_err      <= DMAC_ERR_STATUS_WRITE;
+            halt_err_addr <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr + WB_OFFSET};
+            halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
+            halt_residue  <= 32'd0;
+        end else if (rep_fail) begin
+            halting_reg   <= 1'b1;
+            halt_err      <= err_code_reg;
+            halt_err_addr <= err_addr_reg;
+            halt_desc     <= fail_desc_reg;
+            halt_residue  <= fail_residue_reg;
+        end else begin
+            cpl_valid     <= 1'b1;
+            cpl_irq       <= rep_irq;
+            last_addr_reg <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
+            if (rep_last) begin
+                halting_reg   <= 1'b1;
+                halt_err      <= DMAC_ERR_NONE;
+                halt_err_addr <= 64'd0;
+                halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
+                halt_residue  <= 32'd0;
+            end
+        end
+    end
+
+    // Once stopped and quiet: forget everything and tell the channel.
+    if (clear) begin
+        halt_valid      <= 1'b1;
+        running_reg     <= 1'b0;
+        halting_reg     <= 1'b0;
+        done_issue_reg  <= 1'b0;
+        stop_all_reg    <= 1'b0;
+        abort_reg       <= 1'b0;
+        err_valid_reg   <= 1'b0;
+        disp_seq_reg    <= 0;
+        retire_seq_reg  <= 0;
+        in_total_reg    <= 0;
+    end
+
+    if (start && !running_reg) begin
+        running_reg   <= 1'b1;
+        last_addr_reg <= start_ptr;
+    end
+
+    if (rst) begin
+        running_reg     <= 1'b0;
+        halting_reg     <= 1'b0;
+        done_issue_reg  <= 1'b0;
+        stop_all_reg    <= 1'b0;
+        abort_reg       <= 1'b0;
+        err_valid_reg   <= 1'b0;
+        disp_seq_reg    <= 0;
+        retire_seq_reg  <= 0;
+        in_total_reg    <= 0;
+        wb_aw_valid_reg <= 1'b0;
+        wb_w_valid_reg  <= 1'b0;
+        cpl_valid       <= 1'b0;
+        halt_valid      <= 1'b0;
+        last_addr_reg   <= 64'd0;
+    end
+end
+
+always @(posedge clk) begin
+    ar_lock_reg      <= ar_valid && !ar_ready;
+    ar_lock_kind_reg <= ar_sel_f;
+    aw_lock_reg      <= aw_valid && !aw_ready;
+    aw_lock_kind_reg <= aw_sel_s;
+    if (rst) begin
+        ar_lock_reg <= 1'b0;
+        aw_lock_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall
