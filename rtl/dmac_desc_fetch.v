@@ -85,7 +85,8 @@ localparam BEAT_W = DESC_BEATS > 1 ? $clog2(DESC_BEATS) : 1;
 localparam PER_BURST = (MAX_BURST_LEN / DESC_BEATS) > 0 ? (MAX_BURST_LEN / DESC_BEATS) : 1;
 localparam BATCH = DESC_PREFETCH < PER_BURST ? DESC_PREFETCH : PER_BURST;
 localparam [63:0] ADDR_MASK = (ADDR_WIDTH == 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
-localparam [63:0] DESC_STEP = {32'd0, DMAC_DESC_SIZE[31:0]};
+// (the generated constants are unsized: the addition gives them a width)
+localparam [63:0] DESC_STEP = {32'd0, DMAC_DESC_SIZE[31:0] + 32'd0};
 
 initial begin
     if (DESC_PREFETCH < 1 || DESC_PREFETCH > 16) begin

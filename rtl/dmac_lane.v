@@ -119,7 +119,8 @@ localparam DESC_BITS = DMAC_DESC_SIZE * 8;
 localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
 localparam WB_BEATS = (DMAC_DESC_SIZE - WB_FIRST) / DATA_BYTES;
 localparam [1:0] WB_LAST_BEAT = WB_BEATS[1:0] - 2'd1;
-localparam [63:0] WB_OFFSET64 = {32'd0, WB_FIRST[31:0]};
+// (unsized constants: the addition gives them a width)
+localparam [63:0] WB_OFFSET64 = {32'd0, WB_FIRST[31:0] + 32'd0};
 localparam [ADDR_WIDTH-1:0] WB_OFFSET = WB_OFFSET64[ADDR_WIDTH-1:0];
 
 /*
