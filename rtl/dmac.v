@@ -35,6 +35,8 @@ module dmac #(
     parameter FIFO_DEPTH = 128,
     // Descriptors read in one burst at most (1..16), when the chain is contiguous
     parameter DESC_PREFETCH = 4,
+    // Peripheral request lines: 1..8
+    parameter NUM_REQ = 8,
     // Width of the AXI4-Lite register address
     parameter AXIL_ADDR_WIDTH = 12
 ) (
@@ -103,6 +105,15 @@ module dmac #(
     input  wire                       m_axi_rvalid,
     output wire                       m_axi_rready,
 
+    /*
+     * Peripheral request lines (docs/request-lines.md)
+     */
+    input  wire [NUM_REQ-1:0]         dma_req_burst,
+    input  wire [NUM_REQ-1:0]         dma_req_single,
+    input  wire [NUM_REQ-1:0]         dma_req_last,
+    output reg  [NUM_REQ-1:0]         dma_ack,
+    output reg  [NUM_REQ-1:0]         dma_tc,
+
     // Level interrupt: any channel with an enabled event pending
     output wire                       irq
 );
@@ -124,6 +135,10 @@ initial begin
     end
     if (MAX_BURST_LEN < 1 || MAX_BURST_LEN > 256) begin
         $display("Error: MAX_BURST_LEN must be 1..256 (instance %m)");
+        $finish;
+    end
+    if (NUM_REQ < 1 || NUM_REQ > 8) begin
+        $display("Error: NUM_REQ must be 1..8 (instance %m)");
         $finish;
     end
     if (FIFO_DEPTH < MAX_BURST_LEN || FIFO_DEPTH > 16384) begin
@@ -210,6 +225,8 @@ wire [NUM_CHANNELS-1:0]           l_ar_valid;
 wire [NUM_CHANNELS-1:0]           l_ar_ready;
 wire [NUM_CHANNELS*ADDR_W-1:0]    l_ar_addr;
 wire [NUM_CHANNELS*8-1:0]         l_ar_len;
+wire [NUM_CHANNELS*3-1:0]         l_ar_size;
+wire [NUM_CHANNELS*2-1:0]         l_ar_burst;
 wire [NUM_CHANNELS-1:0]           l_ar_kind;
 wire [NUM_CHANNELS-1:0]           l_r_valid;
 wire                              r_kind;
@@ -217,6 +234,12 @@ wire [NUM_CHANNELS-1:0]           l_aw_valid;
 wire [NUM_CHANNELS-1:0]           l_aw_ready;
 wire [NUM_CHANNELS*ADDR_W-1:0]    l_aw_addr;
 wire [NUM_CHANNELS*8-1:0]         l_aw_len;
+wire [NUM_CHANNELS*3-1:0]         l_aw_size;
+wire [NUM_CHANNELS*2-1:0]         l_aw_burst;
+wire [NUM_CHANNELS-1:0]           chan_ack;
+wire [NUM_CHANNELS-1:0]           chan_tc;
+wire [NUM_CHANNELS*3-1:0]         chan_req;
+wire [NUM_CHANNELS-1:0]           chan_dev;
 wire [NUM_CHANNELS-1:0]           l_aw_kind;
 wire [NUM_CHANNELS-1:0]           l_wd_valid;
 wire [NUM_CHANNELS-1:0]           l_wd_ready;
@@ -248,6 +271,16 @@ generate
         wire [63:0] cur_desc;
         wire [31:0] residue;
         wire        paused;
+        wire [1:0]  cfg_flow;
+        wire        cfg_dev_incr;
+        wire [2:0]  cfg_req;
+        wire [1:0]  cfg_width;
+        wire [4:0]  cfg_maxburst;
+        // The channel's request line (none if it is beyond NUM_REQ)
+        wire        line_ok = {1'b0, cfg_req} < NUM_REQ[3:0];
+        wire [7:0]  req_burst_all  = {{(8-NUM_REQ){1'b0}}, dma_req_burst};
+        wire [7:0]  req_single_all = {{(8-NUM_REQ){1'b0}}, dma_req_single};
+        wire [7:0]  req_last_all   = {{(8-NUM_REQ){1'b0}}, dma_req_last};
 
         dmac_chan chan_inst (
             .clk(clk),
@@ -263,6 +296,11 @@ generate
             .abort_cmd(abort_cmd),
             .pause(pause),
             .prio(chan_prio[2*n +: 2]),
+            .cfg_flow(cfg_flow),
+            .cfg_dev_incr(cfg_dev_incr),
+            .cfg_req(cfg_req),
+            .cfg_width(cfg_width),
+            .cfg_maxburst(cfg_maxburst),
             .cpl_valid(cpl_valid),
             .cpl_irq(cpl_irq),
             .halt_valid(halt_valid),
@@ -290,6 +328,15 @@ generate
             .start_ptr(start_ptr),
             .abort_cmd(abort_cmd),
             .pause(pause),
+            .cfg_flow(cfg_flow),
+            .cfg_dev_incr(cfg_dev_incr),
+            .cfg_width(cfg_width),
+            .cfg_maxburst(cfg_maxburst),
+            .req_burst(line_ok && req_burst_all[cfg_req]),
+            .req_single(line_ok && req_single_all[cfg_req]),
+            .req_last(line_ok && req_last_all[cfg_req]),
+            .dev_ack(chan_ack[n]),
+            .dev_tc(chan_tc[n]),
             .cpl_valid(cpl_valid),
             .cpl_irq(cpl_irq),
             .halt_valid(halt_valid),
@@ -304,6 +351,8 @@ generate
             .ar_ready(l_ar_ready[n]),
             .ar_addr(l_ar_addr[n*ADDR_W +: ADDR_W]),
             .ar_len(l_ar_len[n*8 +: 8]),
+            .ar_size(l_ar_size[n*3 +: 3]),
+            .ar_burst(l_ar_burst[n*2 +: 2]),
             .ar_kind(l_ar_kind[n]),
             .r_valid(l_r_valid[n]),
             .r_kind(r_kind),
@@ -314,6 +363,8 @@ generate
             .aw_ready(l_aw_ready[n]),
             .aw_addr(l_aw_addr[n*ADDR_W +: ADDR_W]),
             .aw_len(l_aw_len[n*8 +: 8]),
+            .aw_size(l_aw_size[n*3 +: 3]),
+            .aw_burst(l_aw_burst[n*2 +: 2]),
             .aw_kind(l_aw_kind[n]),
             .wd_valid(l_wd_valid[n]),
             .wd_ready(l_wd_ready[n]),
@@ -329,8 +380,25 @@ generate
             .b_kind(b_kind),
             .b_resp(m_axi_bresp)
         );
+
+        assign chan_req[n*3 +: 3] = cfg_req;
+        assign chan_dev[n] = line_ok;
     end
 endgenerate
+
+// Acknowledges go back on the line each channel is configured for (one
+// channel per line: two channels on one line see the same requests).
+integer c;
+always @* begin
+    dma_ack = {NUM_REQ{1'b0}};
+    dma_tc  = {NUM_REQ{1'b0}};
+    for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
+        if (chan_dev[c]) begin
+            dma_ack = dma_ack | (chan_ack[c] ? ({{(NUM_REQ-1){1'b0}}, 1'b1} << chan_req[c*3 +: 3]) : {NUM_REQ{1'b0}});
+            dma_tc  = dma_tc  | (chan_tc[c]  ? ({{(NUM_REQ-1){1'b0}}, 1'b1} << chan_req[c*3 +: 3]) : {NUM_REQ{1'b0}});
+        end
+    end
+end
 
 assign irq = |chan_irq;
 
@@ -348,6 +416,8 @@ dmac_axi_mux #(
     .l_ar_ready(l_ar_ready),
     .l_ar_addr(l_ar_addr),
     .l_ar_len(l_ar_len),
+    .l_ar_size(l_ar_size),
+    .l_ar_burst(l_ar_burst),
     .l_ar_kind(l_ar_kind),
     .l_r_valid(l_r_valid),
     .r_kind(r_kind),
@@ -355,6 +425,8 @@ dmac_axi_mux #(
     .l_aw_ready(l_aw_ready),
     .l_aw_addr(l_aw_addr),
     .l_aw_len(l_aw_len),
+    .l_aw_size(l_aw_size),
+    .l_aw_burst(l_aw_burst),
     .l_aw_kind(l_aw_kind),
     .l_wd_valid(l_wd_valid),
     .l_wd_ready(l_wd_ready),

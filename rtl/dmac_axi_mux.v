@@ -40,6 +40,8 @@ module dmac_axi_mux #(
     output wire [NUM_CHANNELS-1:0]          l_ar_ready,
     input  wire [NUM_CHANNELS*ADDR_WIDTH-1:0] l_ar_addr,
     input  wire [NUM_CHANNELS*8-1:0]        l_ar_len,
+    input  wire [NUM_CHANNELS*3-1:0]        l_ar_size,
+    input  wire [NUM_CHANNELS*2-1:0]        l_ar_burst,
     input  wire [NUM_CHANNELS-1:0]          l_ar_kind,
     output wire [NUM_CHANNELS-1:0]          l_r_valid,
     output wire                             r_kind,
@@ -48,6 +50,8 @@ module dmac_axi_mux #(
     output wire [NUM_CHANNELS-1:0]          l_aw_ready,
     input  wire [NUM_CHANNELS*ADDR_WIDTH-1:0] l_aw_addr,
     input  wire [NUM_CHANNELS*8-1:0]        l_aw_len,
+    input  wire [NUM_CHANNELS*3-1:0]        l_aw_size,
+    input  wire [NUM_CHANNELS*2-1:0]        l_aw_burst,
     input  wire [NUM_CHANNELS-1:0]          l_aw_kind,
 
     input  wire [NUM_CHANNELS-1:0]          l_wd_valid,
@@ -102,7 +106,6 @@ module dmac_axi_mux #(
 
 localparam CHAN_W = NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1;
 localparam DATA_BYTES = DATA_WIDTH / 8;
-localparam SIZE = $clog2(DATA_BYTES);
 // Bursts announced on AW whose W beats are not all sent: each channel's
 // data bursts plus its one status write.
 localparam ORDER_DEPTH = 1 << $clog2(NUM_CHANNELS * (MAX_OUTSTANDING + 1));
@@ -150,8 +153,8 @@ assign m_axi_arvalid = ar_lock_reg || ar_grant_valid;
 assign m_axi_arid    = make_id(l_ar_kind[ar_sel], ar_sel);
 assign m_axi_araddr  = l_ar_addr[ar_sel*ADDR_WIDTH +: ADDR_WIDTH];
 assign m_axi_arlen   = l_ar_len[ar_sel*8 +: 8];
-assign m_axi_arsize  = SIZE[2:0];
-assign m_axi_arburst = 2'b01;
+assign m_axi_arsize  = l_ar_size[ar_sel*3 +: 3];
+assign m_axi_arburst = l_ar_burst[ar_sel*2 +: 2];
 assign m_axi_arlock  = 1'b0;
 assign m_axi_arcache = AXI_CACHE;
 assign m_axi_arprot  = AXI_PROT;
@@ -184,8 +187,8 @@ assign m_axi_awvalid = aw_lock_reg || aw_grant_valid;
 assign m_axi_awid    = make_id(l_aw_kind[aw_sel], aw_sel);
 assign m_axi_awaddr  = l_aw_addr[aw_sel*ADDR_WIDTH +: ADDR_WIDTH];
 assign m_axi_awlen   = l_aw_len[aw_sel*8 +: 8];
-assign m_axi_awsize  = SIZE[2:0];
-assign m_axi_awburst = 2'b01;
+assign m_axi_awsize  = l_aw_size[aw_sel*3 +: 3];
+assign m_axi_awburst = l_aw_burst[aw_sel*2 +: 2];
 assign m_axi_awlock  = 1'b0;
 assign m_axi_awcache = AXI_CACHE;
 assign m_axi_awprot  = AXI_PROT;

@@ -23,6 +23,12 @@ module dmac_chan (
     output wire         pause,
     // Arbitration priority, 0 lowest
     output wire [1:0]   prio,
+    // CFG: flow, device address increment, request line, element width, burst
+    output reg  [1:0]   cfg_flow,
+    output reg          cfg_dev_incr,
+    output reg  [2:0]   cfg_req,
+    output reg  [1:0]   cfg_width,
+    output reg  [4:0]   cfg_maxburst,
 
     // From the lane: completions, the end of the chain, progress
     input  wire         cpl_valid,
@@ -87,12 +93,20 @@ wire wr_desc_hi    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_HI_OFFSET[5:0];
 wire wr_irq_status = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_STATUS_OFFSET[5:0];
 wire wr_irq_enable = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0];
 wire wr_irq_coal   = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_COAL_OFFSET[5:0];
+wire wr_cfg        = reg_wr_en && reg_wr_off == DMAC_CHAN_CFG_OFFSET[5:0];
 
 // Register images as they read, and the bits a write leaves (strobes applied)
 reg  [31:0] ctrl_image;
 reg  [31:0] irq_enable_image;
 reg  [31:0] irq_coal_image;
+reg  [31:0] cfg_image;
 always @* begin
+    cfg_image = 32'd0;
+    cfg_image[DMAC_CHAN_CFG_FLOW_LSB +: DMAC_CHAN_CFG_FLOW_WIDTH]         = cfg_flow;
+    cfg_image[DMAC_CHAN_CFG_DEV_INCR_LSB]                                = cfg_dev_incr;
+    cfg_image[DMAC_CHAN_CFG_REQ_LSB +: DMAC_CHAN_CFG_REQ_WIDTH]           = cfg_req;
+    cfg_image[DMAC_CHAN_CFG_DEV_WIDTH_LSB +: DMAC_CHAN_CFG_DEV_WIDTH_WIDTH] = cfg_width;
+    cfg_image[DMAC_CHAN_CFG_MAXBURST_LSB +: DMAC_CHAN_CFG_MAXBURST_WIDTH] = cfg_maxburst;
     ctrl_image = 32'd0;
     ctrl_image[DMAC_CHAN_CTRL_PAUSE_LSB] = pause_reg;
     ctrl_image[DMAC_CHAN_CTRL_PRIO_LSB +: DMAC_CHAN_CTRL_PRIO_WIDTH] = prio_reg;
@@ -109,6 +123,7 @@ end
 wire [31:0] ctrl_wr       = merge(ctrl_image, reg_wr_data, reg_wr_strb);
 wire [31:0] irq_enable_wr = merge(irq_enable_image, reg_wr_data, reg_wr_strb);
 wire [31:0] irq_coal_wr   = merge(irq_coal_image, reg_wr_data, reg_wr_strb);
+wire [31:0] cfg_wr        = merge(cfg_image, reg_wr_data, reg_wr_strb);
 wire [31:0] w1c           = merge(32'd0, reg_wr_data, reg_wr_strb);
 
 assign start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
@@ -156,6 +171,7 @@ always @* begin
         DMAC_CHAN_RESIDUE_OFFSET[5:0]:     reg_rd_data = residue_reg;
         DMAC_CHAN_COMPLETED_OFFSET[5:0]:   reg_rd_data = completed_reg;
         DMAC_CHAN_IRQ_COAL_OFFSET[5:0]:    reg_rd_data = irq_coal_image;
+        DMAC_CHAN_CFG_OFFSET[5:0]:         reg_rd_data = cfg_image;
         default:                           reg_rd_data = 32'd0;
     endcase
 end
@@ -183,6 +199,13 @@ always @(posedge clk) begin
     if (wr_irq_coal) begin
         coal_threshold_reg <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB +: DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH];
         coal_timeout_reg   <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH];
+    end
+    if (wr_cfg) begin
+        cfg_flow     <= cfg_wr[DMAC_CHAN_CFG_FLOW_LSB +: DMAC_CHAN_CFG_FLOW_WIDTH];
+        cfg_dev_incr <= cfg_wr[DMAC_CHAN_CFG_DEV_INCR_LSB];
+        cfg_req      <= cfg_wr[DMAC_CHAN_CFG_REQ_LSB +: DMAC_CHAN_CFG_REQ_WIDTH];
+        cfg_width    <= cfg_wr[DMAC_CHAN_CFG_DEV_WIDTH_LSB +: DMAC_CHAN_CFG_DEV_WIDTH_WIDTH];
+        cfg_maxburst <= cfg_wr[DMAC_CHAN_CFG_MAXBURST_LSB +: DMAC_CHAN_CFG_MAXBURST_WIDTH];
     end
     // Write one to clear; an event in the same cycle wins (set below).
     if (wr_irq_status) begin
@@ -246,6 +269,11 @@ always @(posedge clk) begin
         en_aborted_reg     <= 1'b0;
         coal_threshold_reg <= 8'd0;
         coal_timeout_reg   <= 24'd0;
+        cfg_flow           <= DMAC_CHAN_CFG_FLOW_RESET;
+        cfg_dev_incr       <= DMAC_CHAN_CFG_DEV_INCR_RESET;
+        cfg_req            <= DMAC_CHAN_CFG_REQ_RESET;
+        cfg_width          <= DMAC_CHAN_CFG_DEV_WIDTH_RESET;
+        cfg_maxburst       <= DMAC_CHAN_CFG_MAXBURST_RESET;
         cur_desc_reg       <= 64'd0;
         busy_reg           <= 1'b0;
         err_code_reg       <= DMAC_ERR_NONE;

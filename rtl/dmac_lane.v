@@ -17,6 +17,13 @@
 // in the FIFO, and announces nothing of the failing job or after it; when
 // nothing is in flight any more, the failing job's status is written back
 // (if it was fetched), the channel is told, and everything is cleared.
+//
+// Device transfers (CFG.FLOW MEM2DEV or DEV2MEM): a descriptor is taken as
+// the current one, and each request of the device's line becomes a job of
+// its own (one burst on the device side: MAXBURST elements or one), so the
+// same pipeline serves it.  The request is acknowledged when that burst has
+// completed on the bus; the descriptor's status is written back after its
+// last job (all its bytes, or the one the device marked last).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -48,6 +55,17 @@ module dmac_lane #(
     input  wire                         abort_cmd,
     // Issue no new burst (level)
     input  wire                         pause,
+    // CFG: flow, device address increment, element width (log2 bytes), burst elements
+    input  wire [1:0]                   cfg_flow,
+    input  wire                         cfg_dev_incr,
+    input  wire [1:0]                   cfg_width,
+    input  wire [4:0]                   cfg_maxburst,
+    // The device's request line, and its acknowledge and end of transfer
+    input  wire                         req_burst,
+    input  wire                         req_single,
+    input  wire                         req_last,
+    output reg                          dev_ack,
+    output reg                          dev_tc,
 
     // A descriptor completed: its status write was answered
     output reg                          cpl_valid,
@@ -72,6 +90,8 @@ module dmac_lane #(
     input  wire                         ar_ready,
     output wire [ADDR_WIDTH-1:0]        ar_addr,
     output wire [7:0]                   ar_len,
+    output wire [2:0]                   ar_size,
+    output wire [1:0]                   ar_burst,
     output wire                         ar_kind,
     input  wire                         r_valid,
     input  wire                         r_kind,
@@ -83,6 +103,8 @@ module dmac_lane #(
     input  wire                         aw_ready,
     output wire [ADDR_WIDTH-1:0]        aw_addr,
     output wire [7:0]                   aw_len,
+    output wire [2:0]                   aw_size,
+    output wire [1:0]                   aw_burst,
     output wire                         aw_kind,
     // Data write beats
     output wire                         wd_valid,
@@ -229,30 +251,95 @@ dmac_fifo #(
 );
 
 /*
- * Dispatch: one descriptor per cycle into the movers' and completion queues
+ * Dispatch: descriptors into jobs
  */
-// Any byte alignment: the read side fetches the bus words covering the
-// source range, the write side writes those covering the destination
-// range, and the realigner shifts bytes between the two.
-localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
-wire [SIZE-1:0]        src_off   = d_src[SIZE-1:0];
-wire [SIZE-1:0]        dst_off   = d_dst[SIZE-1:0];
-wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, d_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, d_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
-wire [SIZE-1:0]        last_lane = dst_off + d_len[SIZE-1:0] - 1'b1;
-wire [ADDR_WIDTH-1:0]  src_word  = {d_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
-wire [ADDR_WIDTH-1:0]  dst_word  = {d_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+localparam [1:0] FLOW_MEM2DEV = DMAC_FLOW_MEM2DEV;
+localparam [1:0] FLOW_DEV2MEM = DMAC_FLOW_DEV2MEM;
+localparam [1:0] FLOW_BAD     = 2'd3;
+wire dev_flow = cfg_flow == FLOW_MEM2DEV || cfg_flow == FLOW_DEV2MEM;
+
+// Checks a device transfer adds: a possible configuration, an element-aligned
+// device address, a length in whole elements.
+wire [ADDR_WIDTH-1:0] d_dev      = cfg_flow == FLOW_MEM2DEV ? d_dst : d_src;
+// Low address bits that must be zero for an element: width - 1
+wire [2:0]            elem_mask  = ~(3'b111 << cfg_width);
+// Elements wider than the bus (only possible with a 32-bit bus and 8-byte elements)
+wire                  too_wide   = SIZE < 3 && cfg_width == 2'd3;
+wire                  cfg_bad    = cfg_flow == FLOW_BAD || too_wide
+                                || (dev_flow && (d_dev[2:0] & elem_mask) != 3'd0);
+wire                  len_bad    = dev_flow && (d_len[2:0] & elem_mask) != 3'd0;
+wire [3:0]            t_err      = d_err != DMAC_ERR_NONE ? d_err :
+                                   cfg_bad ? DMAC_ERR_BAD_CONFIG :
+                                   len_bad ? DMAC_ERR_BAD_LEN : DMAC_ERR_NONE;
+wire                  d_bad      = t_err != DMAC_ERR_NONE;
 
 wire rd_ready;
 wire cq_full;
-wire d_bad = d_err != DMAC_ERR_NONE;
-// A job is taken once every read of the jobs before it is issued, a failing
-// one too: reads stop at the first failure, which must not cut those jobs short.
-wire dispatch = dq_valid && running_reg && !halting_reg && !err_valid_reg && !stop_all_reg
-             && !cq_full && rd_ready;
-wire dispatch_good = dispatch && !d_bad;
-wire dispatch_bad  = dispatch && d_bad;
-assign dq_pop = dispatch;
+wire can_take = running_reg && !halting_reg && !err_valid_reg && !stop_all_reg && !cq_full
+             && rd_ready;
+
+// The current device descriptor, served request by request
+reg                   cur_valid_reg;
+reg  [ADDR_WIDTH-1:0] cur_addr_reg;
+reg  [ADDR_WIDTH-1:0] cur_mem_reg;
+reg  [ADDR_WIDTH-1:0] cur_dev_reg;
+reg  [31:0]           cur_left_reg;
+reg  [31:0]           cur_len_reg;
+reg                   cur_irq_reg;
+reg                   cur_last_reg;
+// A request taken and not yet acknowledged, and whether it ends the descriptor
+reg                   svc_busy_reg;
+reg                   svc_end_reg;
+
+// A descriptor is taken once every read of the jobs before it is issued, a
+// failing one too: reads stop at the first failure, which must not cut those
+// jobs short.  A device descriptor waits until the current one is done.
+wire dq_take  = dq_valid && can_take && !(dev_flow && cur_valid_reg);
+wire take_bad = dq_take && d_bad;
+wire take_mem = dq_take && !d_bad && !dev_flow;
+wire take_dev = dq_take && !d_bad && dev_flow;
+assign dq_pop = dq_take;
+
+// A request is looked at when none of the line is being served, and not in
+// the cycle of an acknowledge (the device updates its lines after it).
+wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack;
+wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take;
+wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
+                      : (cfg_maxburst > 5'd16 ? 5'd16 : cfg_maxburst);
+wire [4:0]  req_elems_raw = req_burst ? max_elems : 5'd1;
+wire [8:0]  burst_cap = MAX_BURST_LEN > 16 ? 9'd16 : MAX_BURST_LEN[8:0];
+wire [4:0]  req_elems = {4'd0, req_elems_raw} > burst_cap ? burst_cap[4:0] : req_elems_raw;
+wire [31:0] req_bytes = {27'd0, req_elems} << cfg_width;
+// An INCR device burst stops at the 4 KiB boundary.
+wire [12:0] to_4k     = 13'h1000 - {1'b0, cur_dev_reg[11:0]};
+wire [31:0] room_4k   = cfg_dev_incr ? {19'd0, to_4k} : 32'hFFFF_FFFF;
+wire [31:0] cap_bytes = req_bytes < room_4k ? req_bytes : room_4k;
+wire [31:0] job_bytes = cap_bytes < cur_left_reg ? cap_bytes : cur_left_reg;
+wire        job_end   = job_bytes == cur_left_reg || req_last;
+wire [ADDR_WIDTH-1:0] job_step = {{(ADDR_WIDTH-32){1'b0}}, job_bytes};
+
+// The job: a whole memory-to-memory descriptor, or one request's worth
+wire                  job_good = take_mem || dev_job;
+wire [ADDR_WIDTH-1:0] j_src     = dev_job ? (cfg_flow == FLOW_DEV2MEM ? cur_dev_reg : cur_mem_reg) : d_src;
+wire [ADDR_WIDTH-1:0] j_dst     = dev_job ? (cfg_flow == FLOW_MEM2DEV ? cur_dev_reg : cur_mem_reg) : d_dst;
+wire [31:0]           j_len     = dev_job ? job_bytes : d_len;
+wire                  j_src_dev = dev_job && cfg_flow == FLOW_DEV2MEM;
+wire                  j_dst_dev = dev_job && cfg_flow == FLOW_MEM2DEV;
+wire                  cq_push   = take_bad || job_good;
+
+// Any byte alignment: the read side fetches the bus words covering the
+// source range, the write side writes those covering the destination
+// range, and the realigner shifts bytes between the two.  A device side is
+// seen as words packed from offset 0.
+localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
+wire [SIZE-1:0]        src_off   = j_src_dev ? {SIZE{1'b0}} : j_src[SIZE-1:0];
+wire [SIZE-1:0]        dst_off   = j_dst_dev ? {SIZE{1'b0}} : j_dst[SIZE-1:0];
+wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, j_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, j_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] elems     = {1'b0, j_len} >> cfg_width;
+wire [SIZE-1:0]        last_lane = dst_off + j_len[SIZE-1:0] - 1'b1;
+wire [ADDR_WIDTH-1:0]  src_word  = j_src_dev ? j_src : {j_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+wire [ADDR_WIDTH-1:0]  dst_word  = j_dst_dev ? j_dst : {j_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 
 /*
  * Read mover -> data FIFO
@@ -263,6 +350,9 @@ wire [ADDR_WIDTH-1:0] rd_err_addr;
 wire [SEQ_W-1:0]      rd_err_seq;
 wire [ADDR_WIDTH-1:0] rd_ar_addr;
 wire [7:0]            rd_ar_len;
+wire [2:0]            rd_ar_size;
+wire [1:0]            rd_ar_burst;
+wire                  rd_dev_done;
 wire                  rd_ar_valid;
 wire                  rd_ar_ready;
 wire [DATA_WIDTH-1:0] rd_beat_data;
@@ -282,10 +372,13 @@ dmac_rd_mover #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .start(dispatch_good),
+    .start(job_good),
     .start_addr(src_word),
-    .start_beats(rd_beats),
+    .start_beats(j_src_dev ? elems : rd_beats),
     .start_seq(disp_seq_reg),
+    .start_dev(j_src_dev),
+    .start_size({1'b0, cfg_width}),
+    .start_fixed(!cfg_dev_incr),
     .ready(rd_ready),
     .stop(err_valid_reg || stop_all_reg || halting_reg),
     .hold(pause),
@@ -293,8 +386,11 @@ dmac_rd_mover #(
     .err(rd_err),
     .err_addr(rd_err_addr),
     .err_seq(rd_err_seq),
+    .dev_done(rd_dev_done),
     .m_axi_araddr(rd_ar_addr),
     .m_axi_arlen(rd_ar_len),
+    .m_axi_arsize(rd_ar_size),
+    .m_axi_arburst(rd_ar_burst),
     .m_axi_arvalid(rd_ar_valid),
     .m_axi_arready(rd_ar_ready),
     .r_data(r_data),
@@ -347,7 +443,7 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     .wr_data({src_off, dst_off, rd_beats, wr_beats, last_lane}),
-    .wr_en(dispatch_good),
+    .wr_en(job_good),
     .full(),
     .rd_data({al_src_off, al_dst_off, al_in_beats, al_out_beats, al_last_lane}),
     .rd_valid(alq_valid),
@@ -386,13 +482,16 @@ dmac_realign #(
     .out_ready(al_ready)
 );
 
-localparam AWQ_W = ADDR_WIDTH + 2 * COUNT_WIDTH + 1;
+localparam AWQ_W = ADDR_WIDTH + 2 * COUNT_WIDTH + 1 + 4;
 wire                   awq_valid;
 wire                   awq_pop;
 wire [ADDR_WIDTH-1:0]  awq_addr;
 wire [COUNT_WIDTH-1:0] awq_out_beats;
 wire [COUNT_WIDTH-1:0] awq_in_beats;
 wire                   awq_lead;
+wire                   awq_dev;
+wire [1:0]             awq_size;
+wire                   awq_fixed;
 
 dmac_fifo #(
     .WIDTH(AWQ_W),
@@ -401,10 +500,11 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({dst_word, wr_beats, rd_beats, src_off >= dst_off}),
-    .wr_en(dispatch_good),
+    .wr_data({j_dst_dev, cfg_width, !cfg_dev_incr, dst_word, j_dst_dev ? elems : wr_beats,
+              rd_beats, src_off >= dst_off}),
+    .wr_en(job_good),
     .full(),
-    .rd_data({awq_addr, awq_out_beats, awq_in_beats, awq_lead}),
+    .rd_data({awq_dev, awq_size, awq_fixed, awq_addr, awq_out_beats, awq_in_beats, awq_lead}),
     .rd_valid(awq_valid),
     .rd_en(awq_pop),
     .count()
@@ -414,6 +514,8 @@ wire [SEQ_W-1:0]       aw_seq;
 wire                   wr_quiet;
 wire [ADDR_WIDTH-1:0]  wr_aw_addr;
 wire [7:0]             wr_aw_len;
+wire [2:0]             wr_aw_size;
+wire [1:0]             wr_aw_burst;
 wire                   wr_aw_valid;
 wire                   wr_aw_ready;
 wire                   jdone;
@@ -459,6 +561,9 @@ dmac_wr_mover #(
     .job_out_beats(awq_out_beats),
     .job_in_beats(awq_in_beats),
     .job_lead(awq_lead),
+    .job_dev(awq_dev),
+    .job_size({1'b0, awq_size}),
+    .job_fixed(awq_fixed),
     .in_total(in_total_reg),
     .aw_seq(aw_seq),
     .aw_allow(aw_allow),
@@ -466,6 +571,8 @@ dmac_wr_mover #(
     .quiet(wr_quiet),
     .aw_addr(wr_aw_addr),
     .aw_len(wr_aw_len),
+    .aw_size(wr_aw_size),
+    .aw_burst(wr_aw_burst),
     .aw_valid(wr_aw_valid),
     .aw_ready(wr_aw_ready),
     .al_data(al_data),
@@ -493,7 +600,7 @@ dmac_wr_mover #(
 /*
  * Completion queue (every dispatched job, in order) and data outcomes
  */
-localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2;
+localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2 + 2 + 32;
 wire                  cq_valid;
 wire                  cq_pop;
 wire                  c_bad;
@@ -503,6 +610,9 @@ wire [31:0]           c_len;
 wire [SIZE-1:0]       c_dst_off;
 wire                  c_irq;
 wire                  c_last;
+wire                  c_end;
+wire                  c_dst_dev;
+wire [31:0]           c_dlen;
 
 dmac_fifo #(
     .WIDTH(CQ_W),
@@ -511,10 +621,13 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({d_bad, d_fetched, d_addr, d_len, dst_off, d_irq, d_last}),
-    .wr_en(dispatch),
+    .wr_data({dev_job ? {1'b0, 1'b1, cur_addr_reg} : {d_bad, d_fetched, d_addr},
+              j_len, dst_off,
+              dev_job ? {cur_irq_reg, cur_last_reg, job_end} : {d_irq, d_last, 1'b1},
+              j_dst_dev, dev_job ? cur_len_reg : d_len}),
+    .wr_en(cq_push),
     .full(cq_full),
-    .rd_data({c_bad, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last}),
+    .rd_data({c_bad, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_end, c_dst_dev, c_dlen}),
     .rd_valid(cq_valid),
     .rd_en(cq_pop),
     .count()
@@ -536,7 +649,7 @@ dmac_fifo #(
     .full(),
     .rd_data({res_ok, res_acked}),
     .rd_valid(res_valid),
-    .rd_en(cq_pop && res_valid && !c_bad),
+    .rd_en(cq_pop),
     .count()
 );
 
@@ -559,11 +672,20 @@ function [31:0] moved_bytes;
     end
 endfunction
 
-wire [31:0] head_moved = c_bad ? 32'd0 : moved_bytes(res_valid ? res_acked : acked, c_dst_off, c_len);
+// Bytes moved by the oldest job (a device destination counts whole elements)
+wire [COUNT_WIDTH-1:0] head_acked = res_valid ? res_acked : acked;
+wire [COUNT_WIDTH+2:0] head_elem_bytes = {3'd0, head_acked} << cfg_width;
+wire [31:0] head_moved = c_bad ? 32'd0 :
+                         c_dst_dev ? (head_elem_bytes > {3'd0, 1'b0, c_len} ? c_len : head_elem_bytes[31:0]) :
+                         moved_bytes(head_acked, c_dst_off, c_len);
 wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
+// Bytes of the oldest descriptor done by its jobs before the oldest job
+reg  [31:0] acc_reg;
 
-assign cur_desc = cq_valid ? head_desc : last_addr_reg;
-assign residue  = cq_valid && !res_valid ? c_len - head_moved : 32'd0;
+assign cur_desc = cq_valid ? head_desc :
+                  cur_valid_reg ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
+assign residue  = cq_valid ? c_dlen - acc_reg - head_moved :
+                  cur_valid_reg ? cur_left_reg : 32'd0;
 
 /*
  * Status write-back: issued in job order, answered in order
@@ -581,7 +703,9 @@ wire rep_full;
 wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone;
 wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
-wire issue_ok     = running_reg && !done_issue_reg && !stop_all_reg && wb_free && head_ok;
+// A job that does not end its descriptor retires without a status write.
+wire issue_ok     = running_reg && !done_issue_reg && !stop_all_reg && head_ok && (wb_free || !c_end);
+wire issue_wb_ok  = issue_ok && c_end;
 // The failing job is known once nothing is in flight and the write side has
 // announced every job before it (a pause may still hold those back).
 wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
@@ -589,7 +713,7 @@ wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free &
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
 wire fail_wb      = issue_fail && cq_valid && c_fetched;
-wire wb_issue     = issue_ok || fail_wb;
+wire wb_issue     = issue_wb_ok || fail_wb;
 assign cq_pop     = issue_ok;
 
 localparam REP_W = 4 + ADDR_WIDTH;
@@ -610,7 +734,7 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     .wr_data({wb_issue, issue_fail, c_irq, c_last, c_addr}),
-    .wr_en(issue_ok || issue_fail),
+    .wr_en(issue_wb_ok || issue_fail),
     .full(rep_full),
     .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
     .rd_valid(rep_valid),
@@ -648,6 +772,8 @@ wire ar_sel_f = ar_lock_reg ? ar_lock_kind_reg : f_ar_valid;
 assign ar_valid    = ar_sel_f ? f_ar_valid : rd_ar_valid;
 assign ar_addr     = ar_sel_f ? f_ar_addr : rd_ar_addr;
 assign ar_len      = ar_sel_f ? f_ar_len : rd_ar_len;
+assign ar_size     = ar_sel_f ? SIZE[2:0] : rd_ar_size;
+assign ar_burst    = ar_sel_f ? 2'b01 : rd_ar_burst;
 assign ar_kind     = ar_sel_f;
 assign f_ar_ready  = ar_sel_f && ar_ready;
 assign rd_ar_ready = !ar_sel_f && ar_ready;
@@ -658,6 +784,8 @@ wire aw_sel_s = aw_lock_reg ? aw_lock_kind_reg : wb_aw_valid_reg;
 assign aw_valid    = aw_sel_s ? wb_aw_valid_reg : wr_aw_valid;
 assign aw_addr     = aw_sel_s ? wb_addr_reg : wr_aw_addr;
 assign aw_len      = aw_sel_s ? WB_BEATS[7:0] - 8'd1 : wr_aw_len;
+assign aw_size     = aw_sel_s ? SIZE[2:0] : wr_aw_size;
+assign aw_burst    = aw_sel_s ? 2'b01 : wr_aw_burst;
 assign aw_kind     = aw_sel_s;
 assign wr_aw_ready = !aw_sel_s && aw_ready;
 
@@ -684,9 +812,9 @@ always @* begin
     rec_code  = err_code_reg;
     rec_addr  = err_addr_reg;
     rec_seq   = err_seq_reg;
-    if (dispatch_bad && (!rec_valid || seq_before(disp_seq_reg, rec_seq, retire_seq_reg))) begin
+    if (take_bad && (!rec_valid || seq_before(disp_seq_reg, rec_seq, retire_seq_reg))) begin
         rec_valid = 1'b1;
-        rec_code  = d_err;
+        rec_code  = t_err;
         rec_addr  = d_fetched ? d_addr_ext[63:0] : bad_ptr;
         rec_seq   = disp_seq_reg;
     end
@@ -718,8 +846,43 @@ always @(posedge clk) begin
         in_total_reg <= in_total_reg + 1'b1;
     end
 
-    if (dispatch) begin
+    if (cq_push) begin
         disp_seq_reg <= disp_seq_reg + 1'b1;
+    end
+
+    /*
+     * Device descriptors and requests
+     */
+    if (take_dev) begin
+        cur_valid_reg <= 1'b1;
+        cur_addr_reg  <= d_addr;
+        cur_mem_reg   <= cfg_flow == FLOW_MEM2DEV ? d_src : d_dst;
+        cur_dev_reg   <= d_dev;
+        cur_left_reg  <= d_len;
+        cur_len_reg   <= d_len;
+        cur_irq_reg   <= d_irq;
+        cur_last_reg  <= d_last;
+    end
+    if (dev_job) begin
+        svc_busy_reg <= 1'b1;
+        svc_end_reg  <= job_end;
+        cur_mem_reg  <= cur_mem_reg + job_step;
+        cur_dev_reg  <= cur_dev_reg + (cfg_dev_incr ? job_step : {ADDR_WIDTH{1'b0}});
+        cur_left_reg <= cur_left_reg - job_bytes;
+        if (job_end) begin
+            cur_valid_reg <= 1'b0;
+        end
+    end
+    // Acknowledge once the device side of the request's burst completed on the bus.
+    dev_ack <= 1'b0;
+    dev_tc  <= 1'b0;
+    if (svc_busy_reg && (cfg_flow == FLOW_DEV2MEM ? rd_dev_done : jdone)) begin
+        dev_ack      <= 1'b1;
+        dev_tc       <= svc_end_reg;
+        svc_busy_reg <= 1'b0;
+    end
+    if (issue_ok) begin
+        acc_reg <= c_end ? 32'd0 : acc_reg + c_len;
     end
     if (cq_pop) begin
         retire_seq_reg <= retire_seq_reg + 1'b1;
@@ -753,16 +916,16 @@ always @(posedge clk) begin
         wb_w_valid_reg  <= 1'b1;
         wb_beat_reg     <= 2'd0;
         wb_addr_reg     <= c_addr + WB_OFFSET;
-        wb_len_reg      <= issue_ok ? c_len : head_moved;
+        wb_len_reg      <= acc_reg + (issue_ok ? c_len : head_moved);
         wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
     end
-    if (issue_ok && c_last) begin
+    if (issue_wb_ok && c_last) begin
         done_issue_reg <= 1'b1;
     end
     if (issue_fail) begin
         done_issue_reg   <= 1'b1;
         fail_desc_reg    <= cq_valid ? head_desc : last_addr_reg;
-        fail_residue_reg <= cq_valid ? c_len - head_moved : 32'd0;
+        fail_residue_reg <= cq_valid ? c_dlen - acc_reg - head_moved : 32'd0;
     end
 
     /*
@@ -808,6 +971,9 @@ always @(posedge clk) begin
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
         in_total_reg    <= 0;
+        acc_reg         <= 32'd0;
+        cur_valid_reg   <= 1'b0;
+        svc_busy_reg    <= 1'b0;
     end
 
     if (start && !running_reg) begin
@@ -825,6 +991,11 @@ always @(posedge clk) begin
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
         in_total_reg    <= 0;
+        acc_reg         <= 32'd0;
+        cur_valid_reg   <= 1'b0;
+        svc_busy_reg    <= 1'b0;
+        dev_ack         <= 1'b0;
+        dev_tc          <= 1'b0;
         wb_aw_valid_reg <= 1'b0;
         wb_w_valid_reg  <= 1'b0;
         cpl_valid       <= 1'b0;

@@ -8,6 +8,11 @@
 // the current one is issued.  A beat that came back with SLVERR/DECERR, and
 // every beat after it, is pushed marked as poisoned so the write side never
 // writes it; the error is reported with the failing burst's address and job.
+//
+// A device job (reading a peripheral's FIFO register) is one burst of narrow
+// beats, one element each (AxSIZE = element width, FIXED or INCR): its
+// elements are packed into whole bus words, as if read from an aligned
+// incrementing source, so the rest of the data path sees ordinary words.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -38,6 +43,10 @@ module dmac_rd_mover #(
     input  wire [ADDR_WIDTH-1:0]        start_addr,
     input  wire [COUNT_WIDTH-1:0]       start_beats,
     input  wire [SEQ_W-1:0]             start_seq,
+    // Device job: `beats` elements of 2^start_size bytes in one burst, FIXED or INCR
+    input  wire                         start_dev,
+    input  wire [2:0]                   start_size,
+    input  wire                         start_fixed,
     output wire                         ready,
     // Stop issuing bursts for good (error or abort); what is in flight drains
     input  wire                         stop,
@@ -51,9 +60,14 @@ module dmac_rd_mover #(
     output reg  [ADDR_WIDTH-1:0]        err_addr,
     output reg  [SEQ_W-1:0]             err_seq,
 
+    // The last beat of a device burst arrived (pulse)
+    output reg                          dev_done,
+
     // AXI read address channel (ARID chosen by the channel)
     output wire [ADDR_WIDTH-1:0]        m_axi_araddr,
     output wire [7:0]                   m_axi_arlen,
+    output wire [2:0]                   m_axi_arsize,
+    output wire [1:0]                   m_axi_arburst,
     output wire                         m_axi_arvalid,
     input  wire                         m_axi_arready,
 
@@ -83,15 +97,20 @@ localparam OUT_W = $clog2(MAX_OUTSTANDING) + 1;
 reg [ADDR_WIDTH-1:0]  addr_reg;
 reg [COUNT_WIDTH-1:0] beats_left_reg;
 reg [SEQ_W-1:0]       seq_reg;
+reg                   dev_reg;
+reg [2:0]             size_reg;
+reg                   fixed_reg;
 reg [CREDIT_W-1:0]    credit_reg;
 reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
 
 reg [ADDR_WIDTH-1:0]  araddr_reg;
 reg [7:0]             arlen_reg;
+reg [2:0]             arsize_reg;
+reg [1:0]             arburst_reg;
 reg                   arvalid_reg;
 
-wire [8:0] burst_beats;
+wire [8:0] mem_beats;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -100,31 +119,41 @@ dmac_burst_len #(
 ) burst_len_inst (
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
-    .beats(burst_beats)
+    .beats(mem_beats)
 );
 
-// Start address and job of each burst in flight, in issue order (same ID: data returns in order).
+// A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
+wire [8:0]  burst_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
+// FIFO words the burst fills: device elements are packed into words.
+wire [15:0] dev_bytes   = {7'd0, burst_beats} << size_reg;
+wire [15:0] burst_words = dev_reg ? (dev_bytes + DATA_BYTES[15:0] - 16'd1) >> SIZE
+                                  : {7'd0, burst_beats};
+
+// Start address, job and kind of each burst in flight, in issue order (same ID: data returns in order).
 wire [ADDR_WIDTH-1:0] inflight_addr;
 wire [SEQ_W-1:0]      inflight_seq;
+wire                  inflight_dev;
+wire [2:0]            inflight_size;
+wire                  inflight_fixed;
 wire                  inflight_full;
 wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
 wire issue = (!arvalid_reg || m_axi_arready) && !stop && !hold && beats_left_reg != 0 && !inflight_full
-           && credit_reg >= {7'd0, burst_beats};
+           && credit_reg >= burst_words;
 
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + SEQ_W),
+    .WIDTH(ADDR_WIDTH + SEQ_W + 5),
     .DEPTH(MAX_OUTSTANDING)
 ) inflight_fifo_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({seq_reg, addr_reg}),
+    .wr_data({fixed_reg, size_reg, dev_reg, seq_reg, addr_reg}),
     .wr_en(issue),
     .full(inflight_full),
-    .rd_data({inflight_seq, inflight_addr}),
+    .rd_data({inflight_fixed, inflight_size, inflight_dev, inflight_seq, inflight_addr}),
     .rd_valid(),
     .rd_en(r_burst_done),
     .count()
@@ -132,17 +161,50 @@ dmac_fifo #(
 
 assign m_axi_araddr  = araddr_reg;
 assign m_axi_arlen   = arlen_reg;
+assign m_axi_arsize  = arsize_reg;
+assign m_axi_arburst = arburst_reg;
 assign m_axi_arvalid = arvalid_reg;
 
-assign beat_data   = r_data;
-assign beat_poison = poison_reg || r_bad;
-assign beat_valid  = r_beat;
+/*
+ * Packing of device elements: element k of a burst sits in the lanes of its
+ * own address (the burst's for FIXED, k elements further for INCR) and goes
+ * to byte (k * 2^size) mod DATA_BYTES of the word being built.
+ */
+reg  [7:0]            rbeat_reg;
+reg  [DATA_WIDTH-1:0] pack_reg;
+reg                   pack_poison_reg;
+wire [15:0]           elem_off  = {8'd0, rbeat_reg} << inflight_size;
+wire [SIZE-1:0]       word_off  = elem_off[SIZE-1:0];
+wire [SIZE-1:0]       src_lane  = inflight_fixed ? inflight_addr[SIZE-1:0]
+                                                 : inflight_addr[SIZE-1:0] + word_off;
+wire [DATA_WIDTH-1:0] elem_mask = ~({DATA_WIDTH{1'b1}} << ({3'd0, 8'd1 << inflight_size} << 3));
+wire [DATA_WIDTH-1:0] elem      = (r_data >> {src_lane, 3'b000}) & elem_mask;
+wire [DATA_WIDTH-1:0] pack_next = (pack_reg & ~(elem_mask << {word_off, 3'b000}))
+                                | (elem << {word_off, 3'b000});
+wire [15:0]           word_end  = {1'b0, elem_off[14:0]} + (16'd1 << inflight_size);
+// The word is complete when this element fills its last byte, or the burst ends.
+wire                  word_full = word_end[SIZE-1:0] == {SIZE{1'b0}} || r_last;
+wire unused_elem = &{1'b0, elem_off[15:SIZE], word_end[15:SIZE]};
+
+assign beat_data   = inflight_dev ? pack_next : r_data;
+assign beat_poison = poison_reg || r_bad || (inflight_dev && pack_poison_reg);
+assign beat_valid  = r_beat && (!inflight_dev || word_full);
 
 assign quiet = !arvalid_reg && outstanding_reg == 0;
 assign ready = beats_left_reg == 0;
 
 always @(posedge clk) begin
-    err <= 1'b0;
+    err      <= 1'b0;
+    dev_done <= 1'b0;
+
+    if (r_beat) begin
+        rbeat_reg <= r_last ? 8'd0 : rbeat_reg + 8'd1;
+        if (inflight_dev) begin
+            pack_reg        <= word_full ? {DATA_WIDTH{1'b0}} : pack_next;
+            pack_poison_reg <= !word_full && (pack_poison_reg || r_bad);
+            dev_done        <= r_last;
+        end
+    end
 
     if (m_axi_arready) begin
         arvalid_reg <= 1'b0;
@@ -151,13 +213,15 @@ always @(posedge clk) begin
     if (issue) begin
         araddr_reg     <= addr_reg;
         arlen_reg      <= burst_beats[7:0] - 8'd1;
+        arsize_reg     <= dev_reg ? size_reg : SIZE[2:0];
+        arburst_reg    <= (dev_reg && fixed_reg) ? 2'b00 : 2'b01;
         arvalid_reg    <= 1'b1;
         addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
         beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
     end
 
     credit_reg <= credit_reg
-                - (issue ? {7'd0, burst_beats} : 16'd0)
+                - (issue ? burst_words : 16'd0)
                 + {15'd0, fifo_rd_en};
     outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
                                        - {{(OUT_W-1){1'b0}}, r_burst_done};
@@ -178,6 +242,9 @@ always @(posedge clk) begin
         addr_reg       <= start_addr;
         beats_left_reg <= start_beats;
         seq_reg        <= start_seq;
+        dev_reg        <= start_dev;
+        size_reg       <= start_size;
+        fixed_reg      <= start_fixed;
     end
 
     if (rst || clear) begin
@@ -187,6 +254,10 @@ always @(posedge clk) begin
         poison_reg      <= 1'b0;
         arvalid_reg     <= 1'b0;
         err             <= 1'b0;
+        dev_done        <= 1'b0;
+        rbeat_reg       <= 8'd0;
+        pack_reg        <= {DATA_WIDTH{1'b0}};
+        pack_poison_reg <= 1'b0;
     end
 end
 

@@ -156,6 +156,24 @@ localparam integer DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB = 8;
 localparam integer DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH = 24;
 localparam [23:0] DMAC_CHAN_IRQ_COAL_TIMEOUT_RESET = 24'h0;
 
+// CFG @ 0x34: Channel configuration
+localparam integer DMAC_CHAN_CFG_OFFSET = 'h34;
+localparam integer DMAC_CHAN_CFG_FLOW_LSB = 0;
+localparam integer DMAC_CHAN_CFG_FLOW_WIDTH = 2;
+localparam [1:0] DMAC_CHAN_CFG_FLOW_RESET = 2'h0;
+localparam integer DMAC_CHAN_CFG_DEV_INCR_LSB = 2;
+localparam integer DMAC_CHAN_CFG_DEV_INCR_WIDTH = 1;
+localparam [0:0] DMAC_CHAN_CFG_DEV_INCR_RESET = 1'h0;
+localparam integer DMAC_CHAN_CFG_REQ_LSB = 4;
+localparam integer DMAC_CHAN_CFG_REQ_WIDTH = 3;
+localparam [2:0] DMAC_CHAN_CFG_REQ_RESET = 3'h0;
+localparam integer DMAC_CHAN_CFG_DEV_WIDTH_LSB = 8;
+localparam integer DMAC_CHAN_CFG_DEV_WIDTH_WIDTH = 2;
+localparam [1:0] DMAC_CHAN_CFG_DEV_WIDTH_RESET = 2'h0;
+localparam integer DMAC_CHAN_CFG_MAXBURST_LSB = 16;
+localparam integer DMAC_CHAN_CFG_MAXBURST_WIDTH = 5;
+localparam [4:0] DMAC_CHAN_CFG_MAXBURST_RESET = 5'h0;
+
 // dmac_err_e: values of the enum
 localparam [3:0] DMAC_ERR_NONE = 4'h0;
 localparam [3:0] DMAC_ERR_DESC_ALIGN = 4'h1;
@@ -163,9 +181,15 @@ localparam [3:0] DMAC_ERR_DESC_READ = 4'h2;
 localparam [3:0] DMAC_ERR_DATA_READ = 4'h3;
 localparam [3:0] DMAC_ERR_DATA_WRITE = 4'h4;
 localparam [3:0] DMAC_ERR_STATUS_WRITE = 4'h5;
+localparam [3:0] DMAC_ERR_BAD_CONFIG = 4'h6;
 localparam [3:0] DMAC_ERR_BAD_LEN = 4'h7;
 localparam [3:0] DMAC_ERR_ADDR_RANGE = 4'h8;
 localparam [3:0] DMAC_ERR_ABORTED = 4'h9;
+
+// dmac_flow_e: values of the enum
+localparam [1:0] DMAC_FLOW_MEM2MEM = 2'h0;
+localparam [1:0] DMAC_FLOW_MEM2DEV = 2'h1;
+localparam [1:0] DMAC_FLOW_DEV2MEM = 2'h2;
 
 // dmac_desc: DMA descriptor
 localparam integer DMAC_DESC_SIZE = 'h20;

@@ -10,6 +10,11 @@
 // beat its realigned beats need, so W never waits on the read side.
 // Poisoned beats go out with WSTRB = 0: the burst completes as the protocol
 // requires, but memory is not touched.
+//
+// A device job (writing a peripheral's FIFO register) is one burst of narrow
+// beats, one element each (AxSIZE = element width, FIXED or INCR): W takes
+// the elements out of the realigned words one by one and puts each in the
+// lanes of its address.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -42,6 +47,10 @@ module dmac_wr_mover #(
     input  wire [COUNT_WIDTH-1:0]       job_out_beats,
     input  wire [COUNT_WIDTH-1:0]       job_in_beats,
     input  wire                         job_lead,
+    // Device job: job_out_beats elements of 2^job_size bytes in one burst
+    input  wire                         job_dev,
+    input  wire [2:0]                   job_size,
+    input  wire                         job_fixed,
 
     // Source beats pushed into the data FIFO since the last clear
     input  wire [IN_W-1:0]              in_total,
@@ -57,6 +66,8 @@ module dmac_wr_mover #(
     // Write address request (AWID chosen by the channel)
     output reg  [ADDR_WIDTH-1:0]        aw_addr,
     output reg  [7:0]                   aw_len,
+    output reg  [2:0]                   aw_size,
+    output reg  [1:0]                   aw_burst,
     output reg                          aw_valid,
     input  wire                         aw_ready,
 
@@ -109,10 +120,13 @@ reg [COUNT_WIDTH-1:0] beats_left_reg;
 reg [COUNT_WIDTH-1:0] claimed_reg;
 reg [COUNT_WIDTH-1:0] in_beats_reg;
 reg                   lead_reg;
+reg                   dev_reg;
+reg [2:0]             size_reg;
+reg                   fixed_reg;
 // Running count of source beats of the jobs before this one
 reg [IN_W-1:0]        base_reg;
 
-wire [8:0] burst_beats;
+wire [8:0] mem_beats;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -121,14 +135,17 @@ dmac_burst_len #(
 ) burst_len_inst (
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
-    .beats(burst_beats)
+    .beats(mem_beats)
 );
+
+// A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
+wire [8:0] burst_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
 
 // Source beats the job's output beats up to the end of this burst need:
 // output k takes input k (and input k+1 with a lead), never past the last.
 wire [COUNT_WIDTH:0] upto = {1'b0, claimed_reg} + {{(COUNT_WIDTH-8){1'b0}}, burst_beats}
                           + {{COUNT_WIDTH{1'b0}}, lead_reg};
-wire [COUNT_WIDTH:0] need = upto > {1'b0, in_beats_reg} ? {1'b0, in_beats_reg} : upto;
+wire [COUNT_WIDTH:0] need = (dev_reg || upto > {1'b0, in_beats_reg}) ? {1'b0, in_beats_reg} : upto;
 wire [IN_W-1:0]      avail = in_total - base_reg;
 wire                 have_data = $signed(avail) >= $signed({{(IN_W-COUNT_WIDTH-1){1'b0}}, need});
 wire                 burst_ends_job = beats_left_reg == {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
@@ -143,8 +160,12 @@ assign job_pop = job_valid && !loaded_reg;
 /*
  * W side: bursts announced, in order
  */
-wire       wq_valid;
-wire [7:0] wq_len;
+wire            wq_valid;
+wire [7:0]      wq_len;
+wire            wq_dev;
+wire [2:0]      wq_size;
+wire            wq_fixed;
+wire [SIZE-1:0] wq_lane;
 reg  [7:0] wbeat_reg;
 reg  [8:0] wgood_reg;
 reg        wpoison_reg;
@@ -153,25 +174,37 @@ wire w_fire = w_valid && w_ready;
 wire w_done = w_fire && w_last;
 
 dmac_fifo #(
-    .WIDTH(8),
+    .WIDTH(8 + 5 + SIZE),
     .DEPTH(MAX_OUTSTANDING)
 ) w_queue_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data(burst_beats[7:0] - 8'd1),
+    .wr_data({addr_reg[SIZE-1:0], fixed_reg, size_reg, dev_reg, burst_beats[7:0] - 8'd1}),
     .wr_en(issue),
     .full(wq_full),
-    .rd_data(wq_len),
+    .rd_data({wq_lane, wq_fixed, wq_size, wq_dev, wq_len}),
     .rd_valid(wq_valid),
     .rd_en(w_done),
     .count()
 );
 
+// Device element k: bytes (k * 2^size) mod DATA_BYTES of the current word, to the
+// lanes of its address (the burst's for FIXED, k elements further for INCR).
+wire [15:0]           elem_off  = {8'd0, wbeat_reg} << wq_size;
+wire [SIZE-1:0]       word_off  = elem_off[SIZE-1:0];
+wire [SIZE-1:0]       dst_lane  = wq_fixed ? wq_lane : wq_lane + word_off;
+wire [DATA_BYTES-1:0] elem_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << wq_size));
+wire [DATA_WIDTH-1:0] elem      = al_data >> {word_off, 3'b000};
+wire [15:0]           word_end  = {1'b0, elem_off[14:0]} + (16'd1 << wq_size);
+// The word is used up when this element took its last byte, or the burst ends.
+wire                  word_done = !wq_dev || word_end[SIZE-1:0] == {SIZE{1'b0}} || w_last;
+wire unused_elem = &{1'b0, elem_off[15:SIZE], word_end[15:SIZE]};
+
 assign w_valid  = wq_valid && al_valid;
-assign al_ready = wq_valid && w_ready;
-assign w_data   = al_data;
-assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : al_strb;
+assign al_ready = wq_valid && w_ready && word_done;
+assign w_data   = wq_dev ? elem << {dst_lane, 3'b000} : al_data;
+assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : wq_dev ? elem_strb << dst_lane : al_strb;
 assign w_last   = wbeat_reg == wq_len;
 
 // Per finished burst: beats sent before its first poisoned one, and whether it had one.
@@ -246,11 +279,16 @@ always @(posedge clk) begin
         claimed_reg    <= 0;
         in_beats_reg   <= job_in_beats;
         lead_reg       <= job_lead;
+        dev_reg        <= job_dev;
+        size_reg       <= job_size;
+        fixed_reg      <= job_fixed;
     end
 
     if (issue) begin
         aw_addr        <= addr_reg;
         aw_len         <= burst_beats[7:0] - 8'd1;
+        aw_size        <= dev_reg ? size_reg : SIZE[2:0];
+        aw_burst       <= (dev_reg && fixed_reg) ? 2'b00 : 2'b01;
         aw_valid       <= 1'b1;
         addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
         beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};

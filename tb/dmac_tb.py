@@ -96,6 +96,10 @@ class DmacTB:
 
         # Reset is held from time 0: the bus models must never see X on READY.
         dut.rst.value = 1
+        # No device requests unless a device model drives the lines.
+        for name in ("dma_req_burst", "dma_req_single", "dma_req_last"):
+            if hasattr(dut, name):
+                getattr(dut, name).value = 0
         cocotb.start_soon(Clock(dut.clk, CLK_NS, unit="ns").start())
 
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)

@@ -164,6 +164,28 @@ extern "C" {
 #define DMAC__CHAN__IRQ_COAL__TIMEOUT_bw 24
 #define DMAC__CHAN__IRQ_COAL__TIMEOUT_reset 0x0
 
+// reg - dmac::CHAN::CFG
+#define DMAC__CHAN__CFG__FLOW_bm 0x3
+#define DMAC__CHAN__CFG__FLOW_bp 0
+#define DMAC__CHAN__CFG__FLOW_bw 2
+#define DMAC__CHAN__CFG__FLOW_reset 0x0
+#define DMAC__CHAN__CFG__DEV_INCR_bm 0x4
+#define DMAC__CHAN__CFG__DEV_INCR_bp 2
+#define DMAC__CHAN__CFG__DEV_INCR_bw 1
+#define DMAC__CHAN__CFG__DEV_INCR_reset 0x0
+#define DMAC__CHAN__CFG__REQ_bm 0x70
+#define DMAC__CHAN__CFG__REQ_bp 4
+#define DMAC__CHAN__CFG__REQ_bw 3
+#define DMAC__CHAN__CFG__REQ_reset 0x0
+#define DMAC__CHAN__CFG__DEV_WIDTH_bm 0x300
+#define DMAC__CHAN__CFG__DEV_WIDTH_bp 8
+#define DMAC__CHAN__CFG__DEV_WIDTH_bw 2
+#define DMAC__CHAN__CFG__DEV_WIDTH_reset 0x0
+#define DMAC__CHAN__CFG__MAXBURST_bm 0x1f0000
+#define DMAC__CHAN__CFG__MAXBURST_bp 16
+#define DMAC__CHAN__CFG__MAXBURST_bw 5
+#define DMAC__CHAN__CFG__MAXBURST_reset 0x0
+
 // regfile - dmac::CHAN
 typedef struct __attribute__ ((__packed__)) {
     uint32_t CTRL;
@@ -179,7 +201,8 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t RESIDUE;
     uint32_t COMPLETED;
     uint32_t IRQ_COAL;
-    uint8_t RESERVED_34_3f[0xc];
+    uint32_t CFG;
+    uint8_t RESERVED_38_3f[0x8];
 } dmac__CHAN__stride40_t;
 
 // addrmap - dmac
