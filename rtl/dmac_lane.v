@@ -712,7 +712,11 @@ wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free &
                  && err_valid_reg && quiet_data && !seq_before(aw_seq, err_seq_reg, retire_seq_reg);
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
-wire fail_wb      = issue_fail && cq_valid && c_fetched;
+// With no job left, a device descriptor taken as the current one (part of it
+// may have moved) is the one that stopped.
+wire fail_cur     = !cq_valid && cur_valid_reg;
+wire fail_wb      = issue_fail && ((cq_valid && c_fetched) || fail_cur);
+wire [ADDR_WIDTH-1:0] wb_desc = cq_valid ? c_addr : cur_addr_reg;
 wire wb_issue     = issue_wb_ok || fail_wb;
 assign cq_pop     = issue_ok;
 
@@ -733,7 +737,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({wb_issue, issue_fail, c_irq, c_last, c_addr}),
+    .wr_data({wb_issue, issue_fail, c_irq, c_last, wb_desc}),
     .wr_en(issue_wb_ok || issue_fail),
     .full(rep_full),
     .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
@@ -915,8 +919,8 @@ always @(posedge clk) begin
         wb_aw_valid_reg <= 1'b1;
         wb_w_valid_reg  <= 1'b1;
         wb_beat_reg     <= 2'd0;
-        wb_addr_reg     <= c_addr + WB_OFFSET;
-        wb_len_reg      <= acc_reg + (issue_ok ? c_len : head_moved);
+        wb_addr_reg     <= wb_desc + WB_OFFSET;
+        wb_len_reg      <= acc_reg + (issue_ok ? c_len : cq_valid ? head_moved : 32'd0);
         wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
     end
     if (issue_wb_ok && c_last) begin
@@ -924,8 +928,10 @@ always @(posedge clk) begin
     end
     if (issue_fail) begin
         done_issue_reg   <= 1'b1;
-        fail_desc_reg    <= cq_valid ? head_desc : last_addr_reg;
-        fail_residue_reg <= cq_valid ? c_dlen - acc_reg - head_moved : 32'd0;
+        fail_desc_reg    <= cq_valid ? head_desc :
+                            fail_cur ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
+        fail_residue_reg <= cq_valid ? c_dlen - acc_reg - head_moved :
+                            fail_cur ? cur_len_reg - acc_reg : 32'd0;
     end
 
     /*

@@ -37,6 +37,7 @@ class Params:
     ADDR_WIDTH: int = 32
     NUM_CHANNELS: int = 4
     MAX_BURST_LEN: int = 16
+    NUM_REQ: int = 8
 
     @classmethod
     def from_env(cls) -> Params:
@@ -210,13 +211,20 @@ class DmacTB:
         await self.write(r.chan_reg(chan, offset), value)
 
     async def start(
-        self, chan: int, first_desc: int, irq_enable: int = 0b1111, paused: bool = False
+        self,
+        chan: int,
+        first_desc: int,
+        irq_enable: int = 0b1111,
+        paused: bool = False,
+        prio: int = 0,
     ) -> None:
-        """Point the channel at its first descriptor and start it (with PAUSE set if ``paused``)."""
+        """Point the channel at its first descriptor and start it (with PAUSE set if ``paused``,
+        and arbitration priority ``prio``)."""
         await self.chan_write(chan, r.DMAC_CHAN_DESC_LO_OFFSET, first_desc & 0xFFFF_FFFF)
         await self.chan_write(chan, r.DMAC_CHAN_DESC_HI_OFFSET, first_desc >> 32)
         await self.chan_write(chan, r.DMAC_CHAN_IRQ_ENABLE_OFFSET, irq_enable)
         ctrl = 1 << r.DMAC_CHAN_CTRL_START_LSB | int(paused) << r.DMAC_CHAN_CTRL_PAUSE_LSB
+        ctrl |= prio << r.DMAC_CHAN_CTRL_PRIO_LSB
         await self.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, ctrl)
 
     async def wait_idle(self, chan: int, timeout_us: float = 2000) -> None:

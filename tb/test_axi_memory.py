@@ -107,10 +107,10 @@ class BusLog:
 
 
 class RawMaster:
-    """One burst at a time straight on cocotbext-axi's channel models of ``s_axi``."""
+    """One burst at a time straight on cocotbext-axi's channel models of ``prefix`` (``s_axi``)."""
 
-    def __init__(self, dut: Any) -> None:
-        bus = AxiBus.from_prefix(dut, "s_axi")
+    def __init__(self, dut: Any, prefix: str = "s_axi") -> None:
+        bus = AxiBus.from_prefix(dut, prefix)
         clk, rst = dut.clk, dut.rst
         self.aw = AxiAWSource(bus.write.aw, clk, rst)
         self.w = AxiWSource(bus.write.w, clk, rst)
@@ -401,6 +401,128 @@ async def test_raw_bursts(dut: Any) -> None:
                     )
     dut._log.info("bursts per type %s", kinds)
     tb.check_memory()
+    await tb.finish()
+
+
+class RecordingDevice:
+    """MMIO device that logs every call; reads answer 0xA0, 0xA1, ... (masked to the size)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, int, int]] = []  # (kind, offset, size, value)
+        self._next = 0xA0
+
+    def mmio_read(self, addr: int, size: int) -> int:
+        value = (self._next * 0x0101_0101_0101_0101) & ((1 << 8 * size) - 1)
+        self._next += 1
+        self.calls.append(("r", addr, size, value))
+        return value
+
+    def mmio_write(self, addr: int, value: int, size: int) -> None:
+        self.calls.append(("w", addr, size, value))
+
+    def take(self) -> list[tuple[str, int, int, int]]:
+        calls, self.calls = self.calls, []
+        return calls
+
+
+@cocotb.test()
+async def test_mmio_beats(dut: Any) -> None:
+    """MMIO regions: each beat is one device call at its own address and size, lanes as AXI
+    narrow transfers; strobes split a write into runs; memory around is untouched."""
+    tb = await setup(dut, raw=True, backpressure=0.3, read_latency=3, write_latency=3)
+    assert tb.raw is not None
+    raw, mem = tb.raw, tb.mem
+    tb.fill_random()
+    fifo, far, odd = RecordingDevice(), RecordingDevice(), RecordingDevice()
+    mem.add_mmio(0x2000, 0x100, fifo)
+    mem.add_mmio(0x8000_0000, 0x10, far)  # beyond the memory's size
+    mem.add_mmio(0x3004, 4, odd)  # half a bus word
+    try:
+        mem.add_mmio(0x20F0, 0x20, RecordingDevice())
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an overlapping MMIO region was accepted")
+
+    # FIXED narrow write of 6 halfwords to one register: 6 calls at offset 6, in order.
+    values = [tb.rng.getrandbits(16) for _ in range(6)]
+    beats = [(v << 48 | tb.rng.getrandbits(48), 0xC0) for v in values]
+    assert await raw.write(1, 0x2006, 1, FIXED, beats) == OKAY
+    assert fifo.take() == [("w", 6, 2, v) for v in values]
+    # FIXED narrow read of 5 bytes at offset 3: 5 calls, each value in lane 3, other lanes 0.
+    got = await raw.read(2, 0x2003, 0, FIXED, 5)
+    calls = fifo.take()
+    assert [c[:3] for c in calls] == [("r", 3, 1)] * 5
+    assert [data for data, _ in got] == [c[3] << 24 for c in calls]
+    assert all(resp == OKAY for _, resp in got)
+    # INCR full-width read: one call per beat with the beat's own offset.
+    got = await raw.read(3, 0x2010, 3, INCR, 4)
+    calls = fifo.take()
+    assert [c[:3] for c in calls] == [("r", 0x10 + 8 * k, 8) for k in range(4)]
+    assert [data for data, _ in got] == [c[3] for c in calls]
+    # Sparse strobes: one call per run of strobed bytes; no strobe, no call.
+    data = int.from_bytes(bytes(range(0x10, 0x18)), "little")
+    assert await raw.write(4, 0x2020, 3, INCR, [(data, 0b1011_0110), (data, 0)]) == OKAY
+    assert fifo.take() == [("w", 0x21, 2, 0x1211), ("w", 0x24, 2, 0x1514), ("w", 0x27, 1, 0x17)]
+    # An unaligned first beat carries only its own bytes.
+    got = await raw.read(5, 0x20FD, 3, INCR, 2)
+    calls = fifo.take()
+    assert [c[:3] for c in calls] == [("r", 0xFD, 3)]  # the second beat is memory
+    assert got[0][0] == calls[0][3] << 40
+    assert got[1][0] == int.from_bytes(tb.ref[0x2100:0x2108], "little")
+    # Beyond the memory's size the device answers, not DECERR.
+    got = await raw.read(6, 0x8000_0008, 2, INCR, 2)
+    assert [c[:3] for c in far.take()] == [("r", 8, 4), ("r", 12, 4)]
+    assert all(resp == OKAY for _, resp in got)
+    # A beat across the edge of a region: SLVERR, no call; a beat inside it: the device.
+    got = await raw.read(7, 0x3000, 3, INCR, 1)
+    assert got[0] == (0, SLVERR) and not odd.calls
+    assert await raw.write(7, 0x3004, 2, INCR, [(0x1234_5678 << 32, 0xF0)]) == OKAY
+    assert odd.take() == [("w", 0, 4, 0x1234_5678)]
+    tb.check_memory()  # nothing under a device was written
+    stats = mem.stats
+    assert (stats.mmio_reads, stats.mmio_writes) == (5 + 4 + 1 + 2, 6 + 3 + 1)
+
+    # Cleared: the same addresses are memory again (or DECERR beyond it).
+    mem.clear_mmio()
+    assert await raw.write(1, 0x2006, 1, FIXED, beats) == OKAY
+    tb.ref[0x2006:0x2008] = values[-1].to_bytes(2, "little")
+    assert (await raw.read(6, 0x8000_0008, 2, INCR, 1))[0][1] == DECERR
+    assert not (fifo.calls or far.calls or odd.calls)
+    tb.check_memory()
+    await tb.finish()
+
+
+@cocotb.test()
+async def test_mmio_interleaved_with_memory(dut: Any) -> None:
+    """AxiMaster traffic to memory and to a device mixed: memory data exact, device in bus order."""
+    tb = await setup(dut, backpressure=0.3, read_latency=4, write_latency=4, reorder=True)
+    tb.fill_random()
+    dev = RecordingDevice()
+    tb.mem.add_mmio(0x1_0000, 0x1000, dev)
+    data = [tb.rng.randbytes(64) for _ in range(8)]
+    tasks = []
+    for i, d in enumerate(data):
+        tasks.append(cocotb.start_soon(tb.axi.write(0x100 * i, d, awid=i % 4)))
+        tasks.append(cocotb.start_soon(tb.axi.write(0x1_0000 + 0x40 * i, d, awid=i % 4)))
+    for t in tasks:
+        assert (await t).resp == AxiResp.OKAY
+    for i, d in enumerate(data):
+        tb.ref[0x100 * i : 0x100 * i + 64] = d
+    tb.check_memory()
+    writes = dev.take()
+    want = [
+        ("w", 0x40 * i + 8 * k, 8, int.from_bytes(d[8 * k : 8 * k + 8], "little"))
+        for i, d in enumerate(data)
+        for k in range(8)
+    ]
+    assert sorted(writes) == sorted(want)
+    for i in range(len(data)):  # each burst's beats reach the device in bus order
+        mine = [c for c in writes if c[1] // 0x40 == i]
+        assert mine == want[8 * i : 8 * i + 8], f"burst {i}: {mine}"
+    got = await tb.axi.read(0x1_0000, 32)
+    assert [c[1] for c in dev.calls] == [0, 8, 16, 24]
+    assert bytes(got.data) == b"".join(c[3].to_bytes(8, "little") for c in dev.take())
     await tb.finish()
 
 

@@ -43,6 +43,30 @@ only decides *what* to answer and *when*:
   A W beat lands in memory at the falling edge after its handshake (once its
   AW is in); an R beat takes its data one cycle before it is driven.  So a
   read issued after a write's B always sees that write.
+* MMIO.  :meth:`AxiMemory.add_mmio` maps a device model over [base, base +
+  size) (anywhere in the address space, inside or beyond ``size``).  Every
+  beat whose bytes lie in that range goes to the device instead of the flat
+  memory, beat by beat and in bus order, as a call of the small
+  :class:`MmioDevice` protocol:
+
+  - ``device.mmio_read(offset, nbytes) -> int`` for a read beat, at the moment
+    the model decides the beat (one cycle before it is driven on R), with the
+    beat's bytes [lo, hi): ``offset = lo - base`` and ``nbytes = hi - lo``, which
+    is AxSIZE bytes except on an unaligned first beat.  The value (its low
+    ``nbytes`` bytes, little-endian) goes out in byte lanes ``lo % bus_bytes``
+    onwards, as in a narrow transfer; the other lanes read 0.
+  - ``device.mmio_write(offset, value, nbytes) -> None`` for a write beat, at
+    the falling edge after its W handshake (once its AW is in), once per run of
+    contiguous strobed bytes inside the beat's bytes (so a beat whose strobes
+    cover exactly its element is one call with the whole element; a beat with
+    no strobe set inside its bytes makes no call).  ``offset`` is the run's
+    first byte minus ``base``; ``value`` the run's bytes, little-endian.
+
+  So a FIXED burst of N beats to a FIFO register is N calls at the same
+  offset.  An error region over the beat wins (the device is not called), and a
+  beat that straddles the edge of an MMIO region answers SLVERR without a call.
+  The response is OKAY otherwise; a device reports its own errors (counters).
+  Backdoor :meth:`~FlatMemory.read`/:meth:`~FlatMemory.write` never reach devices.
 
 Requests that break the protocol are answered as well as possible, and the
 protocol checker is the place that reports them: AxSIZE above the bus width
@@ -61,7 +85,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 import cocotb
 from cocotb.handle import SimHandleBase
@@ -125,6 +149,8 @@ class AxiMemoryStats:
     write_beats: int = 0
     write_slverr: int = 0
     write_decerr: int = 0
+    mmio_reads: int = 0  # mmio_read calls (one per read beat to a device)
+    mmio_writes: int = 0  # mmio_write calls (one per strobed run of a write beat)
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -202,6 +228,43 @@ class ErrorMap:
         if not space.regions or lo >= self._span:
             return OKAY
         return max((r.resp for *_, r in space.find_regions(lo, hi - lo)), default=OKAY)
+
+
+class MmioDevice(Protocol):
+    """What :meth:`AxiMemory.add_mmio` maps: offsets are from the region's base."""
+
+    def mmio_read(self, addr: int, size: int) -> int: ...
+
+    def mmio_write(self, addr: int, value: int, size: int) -> None: ...
+
+
+class MmioMap:
+    """Device regions; they must not overlap each other (error regions may overlap them)."""
+
+    def __init__(self, address_width: int) -> None:
+        self._span = 1 << address_width
+        self.regions: list[tuple[int, int, MmioDevice]] = []  # (base, size, device)
+
+    def add(self, base: int, size: int, device: MmioDevice) -> None:
+        if size <= 0 or base < 0 or base + size > self._span:
+            raise ValueError(f"MMIO region [{base:#x}, +{size:#x}) is not in the address space")
+        for b, n, _ in self.regions:
+            if base < b + n and b < base + size:
+                raise ValueError(f"MMIO region at {base:#x} overlaps the one at {b:#x}")
+        self.regions.append((base, size, device))
+
+    def clear(self) -> None:
+        self.regions.clear()
+
+    def lookup(self, lo: int, hi: int) -> tuple[int, MmioDevice] | int | None:
+        """For the bytes [lo, hi): (base, device) inside a region, SLVERR across a
+        region's edge, None outside every region."""
+        for base, size, device in self.regions:
+            if lo < base + size and base < hi:
+                if base <= lo and hi <= base + size:
+                    return base, device
+                return SLVERR
+        return None
 
 
 # -- bursts and the order they are answered in --------------------------------------------------
@@ -428,6 +491,7 @@ class _Port:
         clock: SimHandleBase,
         store: FlatMemory,
         errors: ErrorMap,
+        mmio: MmioMap,
         stats: AxiMemoryStats,
         bus_bytes: int,
         log: logging.Logger,
@@ -435,6 +499,7 @@ class _Port:
         self.clock = clock
         self.store = store
         self.errors = errors
+        self.mmio = mmio
         self.stats = stats
         self.bus_bytes = bus_bytes
         self.log = log
@@ -480,12 +545,19 @@ class _Port:
             self.now += 1
             self._cycle()
 
-    def _check(self, lo: int, hi: int, write: bool) -> int:
-        """Response for a beat over the bytes [lo, hi)."""
+    def _check(self, lo: int, hi: int, write: bool) -> tuple[int, tuple[int, MmioDevice] | None]:
+        """Response for a beat over the bytes [lo, hi), and the (base, device) it goes to
+        if it is an MMIO beat answered OKAY."""
         resp = self.errors.lookup(lo, hi, write)
+        if self.mmio.regions:
+            hit = self.mmio.lookup(lo, hi)
+            if isinstance(hit, tuple):
+                return resp, (hit if resp == OKAY else None)
+            if hit is not None:
+                return max(resp, hit), None
         if hi > self.store.size:
             resp = DECERR
-        return resp
+        return resp, None
 
     def _held_count(self) -> int:
         return self._held
@@ -504,6 +576,7 @@ class AxiMemoryReadPort(_Port):
         clock: SimHandleBase,
         store: FlatMemory,
         errors: ErrorMap,
+        mmio: MmioMap,
         stats: AxiMemoryStats,
         rng: random.Random,
         *,
@@ -513,7 +586,7 @@ class AxiMemoryReadPort(_Port):
         interleave: bool,
         log: logging.Logger,
     ) -> None:
-        super().__init__(clock, store, errors, stats, len(bus.r.rdata) // 8, log)
+        super().__init__(clock, store, errors, mmio, stats, len(bus.r.rdata) // 8, log)
         self.latency = latency
         self.ar_channel = _ArSink(bus.ar, clock)
         self.r_channel = AxiRSource(bus.r, clock)
@@ -584,8 +657,14 @@ class AxiMemoryReadPort(_Port):
     def _answer(self, burst: Burst) -> None:
         beat = burst.sent
         lo, hi = burst.span(beat)
-        resp = self._check(lo, hi, write=False)
-        if resp == OKAY:
+        resp, device = self._check(lo, hi, write=False)
+        if device is not None:
+            base, dev = device
+            count = hi - lo
+            value = dev.mmio_read(lo - base, count) & ((1 << 8 * count) - 1)
+            data = value << 8 * (lo % self.bus_bytes)
+            self.stats.mmio_reads += 1
+        elif resp == OKAY:
             word = lo - lo % self.bus_bytes
             data = int.from_bytes(self.store.mem[word : word + self.bus_bytes], "little")
         else:
@@ -612,6 +691,7 @@ class AxiMemoryWritePort(_Port):
         clock: SimHandleBase,
         store: FlatMemory,
         errors: ErrorMap,
+        mmio: MmioMap,
         stats: AxiMemoryStats,
         rng: random.Random,
         *,
@@ -620,7 +700,7 @@ class AxiMemoryWritePort(_Port):
         reorder: bool,
         log: logging.Logger,
     ) -> None:
-        super().__init__(clock, store, errors, stats, len(bus.w.wdata) // 8, log)
+        super().__init__(clock, store, errors, mmio, stats, len(bus.w.wdata) // 8, log)
         self.latency = latency
         self.aw_channel = _AwSink(bus.aw, clock)
         self.w_channel = AxiWSink(bus.w, clock)
@@ -713,8 +793,10 @@ class AxiMemoryWritePort(_Port):
         data, strb, wlast, cycle = w
         beat = burst.sent
         lo, hi = burst.span(beat)
-        resp = self._check(lo, hi, write=True)
-        if resp == OKAY:
+        resp, device = self._check(lo, hi, write=True)
+        if device is not None:
+            self._to_device(lo, hi, data, strb, *device)
+        elif resp == OKAY:
             self._store(lo, hi, data, strb)
         elif resp > burst.resp:
             burst.resp = resp
@@ -734,6 +816,25 @@ class AxiMemoryWritePort(_Port):
             self._awaiting.popleft()
             start = max(burst.accepted_at, cycle)
             self.order.add(burst, start + max(self.latency - _LATENCY_FLOOR, 0))
+
+    def _to_device(
+        self, lo: int, hi: int, data: int, strb: int, base: int, device: MmioDevice
+    ) -> None:
+        """One mmio_write per run of contiguous strobed bytes of the beat over [lo, hi)."""
+        nbytes = self.bus_bytes
+        word = lo - lo % nbytes
+        raw = data.to_bytes(nbytes, "little")
+        lane, end = lo % nbytes, lo % nbytes + (hi - lo)
+        while lane < end:
+            if not strb >> lane & 1:
+                lane += 1
+                continue
+            first = lane
+            while lane < end and strb >> lane & 1:
+                lane += 1
+            value = int.from_bytes(raw[first:lane], "little")
+            device.mmio_write(word + first - base, value, lane - first)
+            self.stats.mmio_writes += 1
 
     def _store(self, lo: int, hi: int, data: int, strb: int) -> None:
         """Write the strobed bytes of one beat over [lo, hi)."""
@@ -774,7 +875,8 @@ class AxiMemory(FlatMemory):
 
     Attributes: ``read_if`` (:class:`AxiMemoryReadPort`) and ``write_if``
     (:class:`AxiMemoryWritePort`) with the channel models, as in cocotbext-axi's
-    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``mem``, the bytearray.
+    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``mem``, the bytearray;
+    ``mmio`` (:class:`MmioMap`), the device regions of :meth:`add_mmio`.
     """
 
     def __init__(
@@ -800,11 +902,13 @@ class AxiMemory(FlatMemory):
         self.rng = random.Random(seed)
         self.stats = AxiMemoryStats()
         self.errors = ErrorMap(len(ar.araddr))
+        self.mmio = MmioMap(len(ar.araddr))
         self.read_if = AxiMemoryReadPort(
             bus.read,
             clock,
             self,
             self.errors,
+            self.mmio,
             self.stats,
             random.Random(self.rng.getrandbits(64)),
             latency=read_latency,
@@ -818,6 +922,7 @@ class AxiMemory(FlatMemory):
             clock,
             self,
             self.errors,
+            self.mmio,
             self.stats,
             random.Random(self.rng.getrandbits(64)),
             latency=write_latency,
@@ -889,3 +994,14 @@ class AxiMemory(FlatMemory):
 
     def clear_error_regions(self) -> None:
         self.errors.clear()
+
+    def add_mmio(self, base: int, size: int, device: MmioDevice) -> None:
+        """Send every beat over [base, base + size) to ``device`` instead of the memory:
+        ``device.mmio_read(offset, nbytes)`` and ``device.mmio_write(offset, value, nbytes)``
+        with ``offset`` from ``base`` (see the module docstring).  Regions must not
+        overlap; they may lie beyond ``size``."""
+        self.mmio.add(base, size, device)
+
+    def clear_mmio(self) -> None:
+        """Remove every MMIO region: those addresses are plain memory (or DECERR) again."""
+        self.mmio.clear()
