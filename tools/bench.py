@@ -1,4 +1,6 @@
-"""``make bench``: run tb/bench_dmac.py over bus widths, memory models and cases; print a table.
+"""``make bench``: run tb/bench_dmac.py over bus widths, memory models and cases, and
+tb/bench_dev.py over device configurations (request-to-bus latency, fastest device
+kept up with); print the tables.
 
 Writes build/bench.json (a list of records: configuration, size, alignment,
 memory model, cycles, efficiency, ...).  A benchmark, not a test: it fails
@@ -18,6 +20,13 @@ KIB = 1024
 SIZES = [64, 256, 4 * KIB, 64 * KIB, 1024 * KIB]
 WIDTHS = [32, 64, 128]
 MEMORIES = ["ideal", "pause20", "lat20", "lat64"]
+# Device-paced transfers (tb/bench_dev.py): element width, burst and FIFO depth of the device
+DEVICE_CASES = [
+    {"width": 1, "burst": 4, "depth": 16},
+    {"width": 2, "burst": 8, "depth": 32},
+    {"width": 4, "burst": 16, "depth": 64},
+]
+DEVICE_MEMORIES = ["lat2", "lat20"]
 
 
 def cases(width: int, quick: bool) -> list[dict[str, object]]:
@@ -54,6 +63,44 @@ def run_one(width: int, memory: str, quick: bool) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def run_device(memory: str, quick: bool) -> list[dict[str, object]]:
+    out = BUILD_DIR / "bench" / f"dev-{memory}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    params = {"DATA_WIDTH": 64}
+    results = run_bench(
+        "icarus",
+        toplevel="dmac",
+        test_module="tb.bench_dev",
+        build_name=f"bench-dev-{memory}",
+        parameters=params,
+        extra_env={
+            "DMAC_PARAMS": json.dumps(params),
+            "BENCH_MEMORY": memory,
+            "BENCH_CASES": json.dumps(DEVICE_CASES[:1] if quick else DEVICE_CASES),
+            "BENCH_OUT": str(out),
+        },
+    )
+    assert_passed(results)
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def device_table(records: list[dict[str, object]]) -> str:
+    head = (
+        f"{'device':<8} {'DW':>3} {'memory':<7} {'elem':>4} {'burst':>5} {'fifo':>4} "
+        f"{'request->bus':>12} {'fastest':>14}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in records:
+        fastest = r["fastest_period"]
+        rate = f"{fastest} cyc/elem" if fastest is not None else "none tried"
+        lines.append(
+            f"{r['direction']:<8} {r['data_width']:>3} {r['memory']:<7} {r['element_bytes']:>4} "
+            f"{r['maxburst']:>5} {r['fifo_depth']:>4} {r['request_to_bus']:>12} {rate:>14}"
+        )
+    return "\n".join(lines)
+
+
 def table(records: list[dict[str, object]]) -> str:
     head = (
         f"{'case':<8} {'DW':>3} {'memory':<7} {'size':>8} {'align':<11} {'desc':>4} "
@@ -86,11 +133,15 @@ def main() -> None:
     jobs = [(w, m) for w in WIDTHS for m in MEMORIES]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         parts = list(pool.map(lambda wm: run_one(wm[0], wm[1], args.quick), jobs))
+        dev_parts = list(pool.map(lambda m: run_device(m, args.quick), DEVICE_MEMORIES))
     records = [rec for part in parts for rec in part]
+    dev_records = [rec for part in dev_parts for rec in part]
     path = Path(BUILD_DIR / "bench.json")
-    path.write_text(json.dumps(records, indent=1) + "\n")
+    path.write_text(json.dumps(records + dev_records, indent=1) + "\n")
     print(table(records))
-    print(f"\n{len(records)} measurements written to {path}")
+    print()
+    print(device_table(dev_records))
+    print(f"\n{len(records) + len(dev_records)} measurements written to {path}")
 
 
 if __name__ == "__main__":

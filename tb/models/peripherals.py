@@ -224,6 +224,14 @@ class RequestLines:
         if port.device not in self.devices:
             self.devices.append(port.device)
 
+    def unregister(self, device: PacedDevice) -> None:
+        """Take ``device`` off its lines (they drop at the next edge)."""
+        for port in device.ports:
+            if self.ports.get(port.line) is port:
+                del self.ports[port.line]
+        if device in self.devices:
+            self.devices.remove(device)
+
     def vectors(self) -> tuple[int, int, int]:
         """(burst, single, last) vectors the devices ask for now."""
         burst = single = last = 0

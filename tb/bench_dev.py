@@ -1,0 +1,169 @@
+"""cocotb benchmark of device-paced transfers: request-to-bus latency and the fastest device
+each configuration keeps up with.  Printed by tools/bench.py (``make bench``).
+
+Not a test: it measures.  For each device configuration (element width, burst,
+FIFO depth) and direction:
+
+* latency: cycles from the clock edge at which the device raises its first
+  request to the edge at which the first AR of the transfer is accepted (the
+  memory read for memory-to-device, the FIFO register read for device-to-memory);
+* fastest rate: the smallest element period (cycles per element) at which
+  a transfer of ELEMENTS elements runs with no overrun (device to memory: an
+  ADC whose FIFO must never be full when a sample arrives) or no underrun
+  (memory to device: a UART transmitter whose FIFO must never run dry in the
+  middle of the transmission), trying the periods in PERIODS.
+
+One record per (configuration, direction) goes to BENCH_OUT (JSON lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import cocotb
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+from sw import dmac_regs as r
+from sw.dmac_desc import Descriptor
+from sw.dmac_regs import DmacFlow
+from tb.bench_dmac import now_cycles
+from tb.dmac_tb import DmacTB
+from tb.models.peripherals import AdcModel, RequestLines, UartModel
+
+DEV_BASE = 0x4000_0000
+DESC, SRC, DST = 0x1000, 0x1_0000, 0x10_0000
+ELEMENTS = 256
+PERIODS = [32, 24, 16, 12, 10, 8, 6, 5, 4, 3, 2]
+
+
+def cfg_value(flow: DmacFlow, line: int, width: int, maxburst: int) -> int:
+    return (
+        int(flow) << r.DMAC_CHAN_CFG_FLOW_LSB
+        | line << r.DMAC_CHAN_CFG_REQ_LSB
+        | (width.bit_length() - 1) << r.DMAC_CHAN_CFG_DEV_WIDTH_LSB
+        | maxburst << r.DMAC_CHAN_CFG_MAXBURST_LSB
+    )
+
+
+class FirstAr:
+    """Cycle of the first AR handshake from now on."""
+
+    def __init__(self, tb: DmacTB) -> None:
+        self.cycle: int | None = None
+        self.task = cocotb.start_soon(self._watch(tb.dut))
+
+    async def _watch(self, dut) -> None:  # type: ignore[no-untyped-def]
+        while self.cycle is None:
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            if dut.m_axi_arvalid.value and dut.m_axi_arready.value:
+                self.cycle = now_cycles()
+
+
+async def first_request(dut, line: int) -> int:  # type: ignore[no-untyped-def]
+    """Cycle of the first edge at which line ``line`` shows a request."""
+    while True:
+        await RisingEdge(dut.clk)
+        await ReadOnly()
+        if (int(dut.dma_req_burst.value) | int(dut.dma_req_single.value)) >> line & 1:
+            return now_cycles()
+
+
+async def run_transfer(
+    tb: DmacTB, lines: RequestLines, case: dict[str, int], direction: str, period: int
+) -> tuple[bool, int]:
+    """One transfer at ``period`` cycles per element: (kept up, request-to-AR cycles).
+
+    The channel is started first and waits; the device appears on its line after, so
+    the latency is that of a channel waiting for its device."""
+    width, burst, depth = case["width"], case["burst"], case["depth"]
+    line, base = 0, DEV_BASE
+    length = ELEMENTS * width
+    dut = tb.dut
+    flow = DmacFlow.MEM2DEV if direction == "mem2dev" else DmacFlow.DEV2MEM
+    desc = Descriptor(src=SRC, dst=base, length=length, last=True)
+    if direction == "dev2mem":
+        desc = Descriptor(src=base, dst=DST, length=length, last=True)
+    tb.ram.write(DESC, desc.pack())
+    await tb.chan_write(0, r.DMAC_CHAN_CFG_OFFSET, cfg_value(flow, line, width, burst))
+    await tb.start(0, DESC)
+    await ClockCycles(dut.clk, 60)
+    first_ar = FirstAr(tb)
+    req = cocotb.start_soon(first_request(dut, line))
+    dev: UartModel | AdcModel
+    if direction == "mem2dev":
+        dev = UartModel(
+            lines,
+            base,
+            tx_line=line,
+            rx_line=line + 1,
+            width=width,
+            tx_depth=depth,
+            tx_maxburst=burst,
+            tx_cycles_per_elem=period,
+        )
+    else:
+        dev = AdcModel(
+            lines,
+            base,
+            line=line,
+            width=width,
+            depth=depth,
+            maxburst=burst,
+            cycles_per_sample=period,
+        )
+    dev.attach(tb.ram)
+    if isinstance(dev, UartModel):
+        dev.expect_tx(ELEMENTS)
+    else:
+        dev.start(ELEMENTS)
+    await tb.wait_idle(0, timeout_us=20_000)
+    if isinstance(dev, UartModel):
+        while len(dev.tx_log) < ELEMENTS and dev.tx_level:
+            await ClockCycles(dut.clk, period)
+    t_req = await req
+    latency = (first_ar.cycle or t_req) - t_req
+    first_ar.task.cancel()
+    kept_up = dev.overruns == 0 and dev.underruns == 0 and not dev.errors
+    tb.ram.clear_mmio()
+    lines.unregister(dev)
+    await ClockCycles(dut.clk, 4)
+    return kept_up, latency
+
+
+@cocotb.test()
+async def run_cases(dut) -> None:  # type: ignore[no-untyped-def]
+    memory = os.environ["BENCH_MEMORY"]
+    latency = {"lat2": 2, "lat20": 20}[memory]
+    tb = DmacTB(dut, mem_latency=latency, seed=1, checkers=False)
+    lines = RequestLines(dut, tb.params.NUM_REQ, reset=dut.rst)
+    await tb.reset()
+    tb.fill_random()
+    out = open(os.environ["BENCH_OUT"], "a")  # noqa: SIM115
+    for case in json.loads(os.environ["BENCH_CASES"]):
+        for direction in ("mem2dev", "dev2mem"):
+            best = None
+            first_latency = None
+            for period in PERIODS:
+                ok, lat = await run_transfer(tb, lines, case, direction, period)
+                if first_latency is None:
+                    first_latency = lat
+                if not ok:
+                    break
+                best = period
+                await ClockCycles(dut.clk, 20)
+            rec = {
+                "case": "device",
+                "direction": direction,
+                "data_width": tb.params.DATA_WIDTH,
+                "memory": memory,
+                "element_bytes": case["width"],
+                "maxburst": case["burst"],
+                "fifo_depth": case["depth"],
+                "request_to_bus": first_latency,
+                "fastest_period": best,
+            }
+            out.write(json.dumps(rec) + "\n")
+            out.flush()
+    out.close()
