@@ -14,6 +14,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import cocotb
 from cocotb.clock import Clock
@@ -25,6 +26,7 @@ from sw.dmac_desc import Descriptor
 from tb.axi_checker import AxiBurst, AxiChecker, AxiLiteChecker
 from tb.dmac_model import ChainResult, DmacModel
 from tb.models.axi_memory import AxiMemory
+from tb.txlog import TransactionLog
 
 CLK_NS = 10
 
@@ -138,6 +140,16 @@ class DmacTB:
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
             if os.environ.get("DMAC_TRACE"):
                 self.axi_checker.add_callback(self._trace)
+            if os.environ.get("DMAC_TXLOG"):
+                # The human-readable transaction log (tb/txlog.py), appended per test.
+                self.txlog = TransactionLog(
+                    dut,
+                    self.axi_checker,
+                    Path(os.environ["DMAC_TXLOG"]),
+                    CLK_NS,
+                    self.params.chan_bits,
+                    self.params.data_bytes,
+                )
 
     def _trace(self, b: AxiBurst) -> None:
         """One log line per completed burst (DMAC_TRACE=1)."""
