@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim test bench lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves test bench synth lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -38,6 +38,10 @@ sim: $(STAMP) check-tools
 
 # Every check: lint (RTL and Python), register files up to date, unit tests,
 # and every cocotb bench on both simulators.
+waves: $(STAMP) check-tools
+	@test -n "$(TEST)" || { echo "usage: make waves TEST=<cocotb test name> [SIM=icarus|verilator]"; exit 1; }
+	$(PY) -m tools.waves "$(TEST)" --sim $(SIM)
+
 test: $(STAMP) check-tools lint-py
 	$(PYTEST)
 
@@ -45,6 +49,12 @@ test: $(STAMP) check-tools lint-py
 # bus width, memory model and case; writes build/bench.json. QUICK=1 for a subset.
 bench: $(STAMP) check-tools
 	$(PY) -m tools.bench $(if $(QUICK),--quick)
+
+# Synthesis (Yosys, nextpnr-ecp5 from PyPI): LUTs, FFs, RAM, Fmax of the default and the
+# largest configuration; writes build/synth.json. CONFIG=default|largest|all.
+# Fails on a latch, a combinational loop or an unwaived Yosys warning.
+synth: $(STAMP)
+	$(PY) -m tools.synth --config $(or $(CONFIG),all)
 
 lint: lint-py lint-rtl
 
