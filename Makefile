@@ -36,12 +36,13 @@ check-tools:
 sim: $(STAMP) check-tools
 	$(PYTEST) -m sim --sim $(SIM)
 
-# Every check: lint (RTL and Python), register files up to date, unit tests,
-# and every cocotb bench on both simulators.
+# One cocotb test with waves, a GTKWave save file and the transaction log.
 waves: $(STAMP) check-tools
 	@test -n "$(TEST)" || { echo "usage: make waves TEST=<cocotb test name> [SIM=icarus|verilator]"; exit 1; }
 	$(PY) -m tools.waves "$(TEST)" --sim $(SIM)
 
+# Every check: lint (RTL and Python), register files up to date, unit tests,
+# and every cocotb bench on both simulators.
 test: $(STAMP) check-tools lint-py
 	$(PYTEST)
 
