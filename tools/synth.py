@@ -11,8 +11,9 @@ and passes relative paths.  Per configuration:
   a design that fits none is reported, without Fmax, and does not fail the flow);
 * for the default configuration also ``synth_ice40`` (LUT count only, no place and route).
 
-Prints a table and writes build/synth.json.  Fails (exit 1) on a latch, a combinational loop,
-any Yosys warning not in WAIVERS, or a tool error; never on Fmax.
+Prints a table and writes build/synth.json (records of configurations not run this time
+stay).  Fails (exit 1) on a latch, a combinational loop, any Yosys warning not in WAIVERS, or a
+tool error; never on Fmax or size.  ``--no-pnr`` stops after the fit check (no Fmax).
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def overused(report: Path) -> list[str]:
     ]
 
 
-def run_nextpnr(job: Job) -> None:
+def run_nextpnr(job: Job, place_and_route: bool) -> None:
     """Pick the first device the packed design fits, then place and route it there."""
     misses: list[str] = []
     for flag, part, package in DEVICES:
@@ -223,6 +224,10 @@ def run_nextpnr(job: Job) -> None:
         return
     job.record["device"] = f"{part}-{SPEED}{package}"
     job.record["device_note"] = "; ".join(misses)
+    if not place_and_route:
+        job.record["fmax_mhz"] = None
+        job.record["utilization"] = json.loads((job.workdir / report).read_text())["utilization"]
+        return
     extra = [
         "--freq",
         str(FREQ_MHZ),
@@ -265,7 +270,7 @@ def run_nextpnr(job: Job) -> None:
     )
 
 
-def run_job(job: Job) -> Job:
+def run_job(job: Job, place_and_route: bool = True) -> Job:
     job.record.update(config=job.config, flow=job.flow, params=job.params, seconds={})
     cells = run_yosys(job)
     if cells is None:
@@ -279,7 +284,7 @@ def run_job(job: Job) -> Job:
             lutram=cells.get("TRELLIS_DPR16X4", 0),
         )
         if not job.errors:
-            run_nextpnr(job)
+            run_nextpnr(job, place_and_route)
     else:
         job.record.update(
             device="iCE40 (synthesis only)",
@@ -337,6 +342,9 @@ def main() -> int:
     parser.add_argument("--config", choices=[*CONFIGS, "all"], default="all")
     parser.add_argument("--no-ice40", action="store_true", help="skip synth_ice40")
     parser.add_argument(
+        "--no-pnr", action="store_true", help="no place and route (no Fmax); fit check only"
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=min(3, os.cpu_count() or 1),
@@ -353,7 +361,7 @@ def main() -> int:
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        done = list(pool.map(run_job, jobs))
+        done = list(pool.map(lambda job: run_job(job, not args.no_pnr), jobs))
     total = time.monotonic() - start
 
     records = []
@@ -366,10 +374,16 @@ def main() -> int:
             date=date.today().isoformat(),
         )
         records.append(job.record)
-    (BUILD / "synth.json").write_text(json.dumps(records, indent=2) + "\n")
+    # Records of runs not repeated here stay (one invocation at a time).
+    out = BUILD / "synth.json"
+    kept = json.loads(out.read_text()) if out.exists() else []
+    ran = {(r["config"], r["flow"]) for r in records}
+    merged = [r for r in kept if (r["config"], r["flow"]) not in ran] + records
+    merged.sort(key=lambda r: (r["flow"] != "ecp5", list(CONFIGS).index(r["config"])))
+    out.write_text(json.dumps(merged, indent=2) + "\n")
 
     print()
-    print(table(records))
+    print(table(merged))
     print("\nLUT4/FF/BRAM/LUTRAM: Yosys cell counts (ECP5: DP16KD, TRELLIS_DPR16X4; iCE40: SB_*).")
     print(f"Fmax: nextpnr, clk constrained to {FREQ_MHZ} MHz, speed grade {SPEED}, out of context.")
     print(f"Tools: {versions}")
