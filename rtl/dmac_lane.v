@@ -591,7 +591,6 @@ dmac_wr_mover #(
     .jdone_acked(jdone_acked),
     .jdone_ok(jdone_ok),
     .acked(acked),
-    .progress(),
     .err(wr_err),
     .err_addr(wr_err_addr),
     .err_seq(wr_err_seq)

@@ -96,8 +96,6 @@ module dmac_wr_mover #(
     output reg                          jdone_ok,
     // Beats of the oldest unfinished job acknowledged so far
     output reg  [COUNT_WIDTH-1:0]       acked,
-    // Pulses when acked changed
-    output reg                          progress,
 
     // A write response failed
     output reg                          err,
@@ -266,7 +264,6 @@ wire                   bad_next   = job_bad_reg || b_bad || wd_poison;
 always @(posedge clk) begin
     err      <= 1'b0;
     jdone    <= 1'b0;
-    progress <= 1'b0;
 
     if (aw_ready) begin
         aw_valid <= 1'b0;
@@ -314,7 +311,6 @@ always @(posedge clk) begin
         end
         acked       <= acked_next;
         job_bad_reg <= bad_next;
-        progress    <= 1'b1;
         if (bq_last) begin
             jdone       <= 1'b1;
             jdone_acked <= acked_next;
@@ -337,7 +333,6 @@ always @(posedge clk) begin
         job_bad_reg    <= 1'b0;
         err            <= 1'b0;
         jdone          <= 1'b0;
-        progress       <= 1'b0;
     end
 end
 
