@@ -1,6 +1,8 @@
-"""AXI4 slave memory for the controller's ``m_axi_*`` port: latency, pipelining, reordering, errors.
+"""The interconnect's AXI4 slave port for the controller: latency, ordering, errors, IOMMU, snoops.
 
-:class:`AxiMemory` answers a full AXI4 master from a flat byte store.  The
+:class:`AxiMemory` answers a full AXI4 master from the system's
+:class:`~tb.models.memory_map.MemoryMap` (sparse RAM, device regions, holes,
+injected errors), optionally through an IOMMU and a snooped cache.  The
 five channels are cocotbext-axi's own channel models (``AxiARSink``,
 ``AxiRSource``, ``AxiAWSink``, ``AxiWSink``, ``AxiBSource``), so the VALID/READY
 handshakes and the pause generators (random stalls) are theirs; this module
@@ -30,7 +32,24 @@ only decides *what* to answer and *when*:
   up otherwise.  With ``interleave`` R beats of bursts with different IDs
   may interleave; without ``reorder`` the bursts still *start* in AR order.
   Choices are random, from ``seed``.
-* Errors.  An address at or beyond ``size`` answers DECERR (no wrap-around).
+* Map.  Each beat's bytes are decoded by :meth:`MemoryMap.resolve`: RAM,
+  a device region, or an error.  Built with only ``size``, the port has a map
+  of its own with RAM at [0, size); a system passes its shared ``memory_map``.
+* IOMMU.  With ``iommu``, each burst is translated when its AR or AW is
+  accepted, one ``iommu.translate(stream_id, iova_page, write)`` call per 4 KiB
+  page it touches (one, for a legal burst).  The cycles the IOMMU reports
+  (IOTLB hit or page-table walk) are added to that burst's latency (for a
+  write, to its B).  A page the IOMMU refuses answers ``fault_resp`` (SLVERR)
+  on every beat in it, and those beats never reach the map: no memory or
+  device is read or written.  The translation in force at AR/AW time is the
+  one used, so an IOTLB entry invalidated later still serves a burst accepted
+  before.  ``stream_id`` names the master to the IOMMU (a number, or a
+  function of the AXI ID for a master with several).
+* Snooping.  With ``snoop`` (a coherent CPU cache), every RAM beat calls
+  ``snoop.snoop_read(lo, hi)`` before it is read and ``snoop.snoop_write(lo, hi)``
+  before it is written (physical addresses): a coherent interconnect.
+  Without it the master never sees the CPU's cache, as on a non-coherent SoC.
+* Errors.  An address outside RAM and devices answers DECERR (no wrap-around).
   :meth:`AxiMemory.add_error_region` makes a range answer SLVERR or DECERR.  A
   read beat whose bytes touch such a range (or lie beyond ``size``) returns that
   RRESP with zero data; the burst keeps all its beats and RLAST.  A write beat
@@ -47,7 +66,8 @@ only decides *what* to answer and *when*:
   size) (anywhere in the address space, inside or beyond ``size``).  Every
   beat whose bytes lie in that range goes to the device instead of the flat
   memory, beat by beat and in bus order, as a call of the small
-  :class:`MmioDevice` protocol:
+  :class:`~tb.models.memory_map.MmioDevice`
+  protocol:
 
   - ``device.mmio_read(offset, nbytes) -> int`` for a read beat, at the moment
     the model decides the beat (one cycle before it is driven on R), with the
@@ -66,7 +86,7 @@ only decides *what* to answer and *when*:
   offset.  An error region over the beat wins (the device is not called), and a
   beat that straddles the edge of an MMIO region answers SLVERR without a call.
   The response is OKAY otherwise; a device reports its own errors (counters).
-  Backdoor :meth:`~FlatMemory.read`/:meth:`~FlatMemory.write` never reach devices.
+  Backdoor :meth:`~AxiMemory.read`/:meth:`~AxiMemory.write` never reach devices.
 
 Requests that break the protocol are answered as well as possible, and the
 protocol checker is the place that reports them: AxSIZE above the bus width
@@ -91,7 +111,7 @@ import cocotb
 from cocotb.handle import SimHandleBase
 from cocotb.task import Task
 from cocotb.triggers import FallingEdge, First, ValueChange
-from cocotbext.axi import AddressSpace, AxiBurstType, AxiBus, AxiResp, Region
+from cocotbext.axi import AxiBurstType, AxiBus, AxiResp
 from cocotbext.axi.axi_channels import (
     AxiARSink,
     AxiAWSink,
@@ -103,7 +123,8 @@ from cocotbext.axi.axi_channels import (
     AxiWriteBus,
     AxiWSink,
 )
-from cocotbext.axi.memory import Memory
+
+from tb.models.memory_map import MemoryMap, MmioDevice
 
 OKAY = int(AxiResp.OKAY)
 SLVERR = int(AxiResp.SLVERR)
@@ -111,7 +132,7 @@ DECERR = int(AxiResp.DECERR)
 FIXED = int(AxiBurstType.FIXED)
 INCR = int(AxiBurstType.INCR)
 WRAP = int(AxiBurstType.WRAP)
-_RESP_BY_NAME = {"SLVERR": SLVERR, "DECERR": DECERR}
+PAGE_SHIFT = 12  # translation granule: AXI bursts never cross 4 KiB
 _LATENCY_FLOOR = 2  # capture at one rising edge, drive at the next
 REORDER_JITTER = 16  # with reorder, extra random cycles a burst may wait
 
@@ -151,120 +172,13 @@ class AxiMemoryStats:
     write_decerr: int = 0
     mmio_reads: int = 0  # mmio_read calls (one per read beat to a device)
     mmio_writes: int = 0  # mmio_write calls (one per strobed run of a write beat)
+    iommu_faults: int = 0  # pages of bursts the IOMMU refused (their beats answer fault_resp)
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 # -- memory and error map ------------------------------------------------------------------------
-
-
-class FlatMemory(Memory):
-    """``size`` bytes in one bytearray; backdoor :meth:`read`/:meth:`write` check the range."""
-
-    def __init__(self, size: int) -> None:
-        if size <= 0:
-            raise ValueError(f"memory size must be positive, not {size}")
-        super().__init__(size, mem=bytearray(size))
-
-    def _check(self, addr: int, length: int) -> None:
-        if addr < 0 or length < 0 or addr + length > self.size:
-            raise ValueError(
-                f"backdoor access [{addr:#x}, {addr + length:#x}) outside the memory"
-                f" [0, {self.size:#x})"
-            )
-
-    def read(self, address: int, length: int) -> bytes:
-        self._check(address, length)
-        return bytes(self.mem[address : address + length])
-
-    def write(self, address: int, data: bytes | bytearray | list[int]) -> None:
-        self._check(address, len(data))
-        self.mem[address : address + len(data)] = bytes(data)
-
-
-class ErrorRegion(Region):
-    """A range of addresses that answers ``resp`` instead of data."""
-
-    def __init__(self, size: int, resp: int) -> None:
-        super().__init__(size)
-        self.resp = resp
-
-
-class ErrorMap:
-    """Error regions, one cocotbext-axi :class:`AddressSpace` for reads and one for writes.
-
-    Regions of one direction must not overlap (``AddressSpace`` refuses it); a
-    read-only and a write-only region may.
-    """
-
-    def __init__(self, address_width: int) -> None:
-        self._span = 1 << address_width
-        self._read = AddressSpace(self._span)
-        self._write = AddressSpace(self._span)
-
-    def add(self, base: int, size: int, resp: str, access: str) -> None:
-        code = _RESP_BY_NAME.get(resp.upper())
-        if code is None:
-            raise ValueError(f"resp must be 'SLVERR' or 'DECERR', not {resp!r}")
-        if access not in ("r", "w", "rw"):
-            raise ValueError(f"access must be 'r', 'w' or 'rw', not {access!r}")
-        if size <= 0 or base < 0 or base + size > self._span:
-            raise ValueError(f"error region [{base:#x}, +{size:#x}) is not in the address space")
-        spaces = [s for key, s in (("r", self._read), ("w", self._write)) if key in access]
-        for space in spaces:
-            if space.find_regions(base, size):
-                raise ValueError(f"error region at {base:#x} overlaps an existing one")
-        for space in spaces:
-            space.register_region(ErrorRegion(size, code), base, size)
-
-    def clear(self) -> None:
-        self._read.regions.clear()
-        self._write.regions.clear()
-
-    def lookup(self, lo: int, hi: int, write: bool) -> int:
-        """Response for the bytes [lo, hi): OKAY, or the highest code of the regions touched."""
-        space = self._write if write else self._read
-        if not space.regions or lo >= self._span:
-            return OKAY
-        return max((r.resp for *_, r in space.find_regions(lo, hi - lo)), default=OKAY)
-
-
-class MmioDevice(Protocol):
-    """What :meth:`AxiMemory.add_mmio` maps: offsets are from the region's base."""
-
-    def mmio_read(self, addr: int, size: int) -> int: ...
-
-    def mmio_write(self, addr: int, value: int, size: int) -> None: ...
-
-
-class MmioMap:
-    """Device regions; they must not overlap each other (error regions may overlap them)."""
-
-    def __init__(self, address_width: int) -> None:
-        self._span = 1 << address_width
-        self.regions: list[tuple[int, int, MmioDevice]] = []  # (base, size, device)
-
-    def add(self, base: int, size: int, device: MmioDevice) -> None:
-        if size <= 0 or base < 0 or base + size > self._span:
-            raise ValueError(f"MMIO region [{base:#x}, +{size:#x}) is not in the address space")
-        for b, n, _ in self.regions:
-            if base < b + n and b < base + size:
-                raise ValueError(f"MMIO region at {base:#x} overlaps the one at {b:#x}")
-        self.regions.append((base, size, device))
-
-    def clear(self) -> None:
-        self.regions.clear()
-
-    def lookup(self, lo: int, hi: int) -> tuple[int, MmioDevice] | int | None:
-        """For the bytes [lo, hi): (base, device) inside a region, SLVERR across a
-        region's edge, None outside every region."""
-        for base, size, device in self.regions:
-            if lo < base + size and base < hi:
-                if base <= lo and hi <= base + size:
-                    return base, device
-                return SLVERR
-        return None
 
 
 # -- bursts and the order they are answered in --------------------------------------------------
@@ -281,6 +195,7 @@ class Burst:
         "id",
         "kind",
         "nbytes",
+        "pages",
         "ready_at",
         "resp",
         "sent",
@@ -306,6 +221,7 @@ class Burst:
         self.resp = OKAY
         self.sent = 0  # beats answered (R) or taken (W)
         self.started = False  # its response has begun (set by ResponseOrder.pick)
+        self.pages: dict[int, int | None] | None = None  # IOVA page -> physical page (IOMMU)
 
     def span(self, beat: int) -> tuple[int, int]:
         """Bytes [lo, hi) that beat ``beat`` transfers (AXI4 A3.4.1)."""
@@ -484,25 +400,16 @@ class ResetWatch:
 
 
 class _Port:
-    """What both ports share: the store, the error map, the cycle count and the run task."""
+    """What both ports share: the map, the IOMMU stage, the cycle count and the run task."""
 
-    def __init__(
-        self,
-        clock: SimHandleBase,
-        store: FlatMemory,
-        errors: ErrorMap,
-        mmio: MmioMap,
-        stats: AxiMemoryStats,
-        bus_bytes: int,
-        log: logging.Logger,
-    ) -> None:
+    def __init__(self, clock: SimHandleBase, system: AxiMemory, bus_bytes: int) -> None:
         self.clock = clock
-        self.store = store
-        self.errors = errors
-        self.mmio = mmio
-        self.stats = stats
+        self.system = system
+        self.map = system.map
+        self.mem = system.map.mem
+        self.stats = system.stats
+        self.log = system.log
         self.bus_bytes = bus_bytes
-        self.log = log
         self.now = 0  # falling edges seen while busy (only differences matter)
         self._held = 0  # accepted bursts whose response has not completed
         self._task: Task[None] | None = None
@@ -545,19 +452,45 @@ class _Port:
             self.now += 1
             self._cycle()
 
-    def _check(self, lo: int, hi: int, write: bool) -> tuple[int, tuple[int, MmioDevice] | None]:
-        """Response for a beat over the bytes [lo, hi), and the (base, device) it goes to
-        if it is an MMIO beat answered OKAY."""
-        resp = self.errors.lookup(lo, hi, write)
-        if self.mmio.regions:
-            hit = self.mmio.lookup(lo, hi)
-            if isinstance(hit, tuple):
-                return resp, (hit if resp == OKAY else None)
-            if hit is not None:
-                return max(resp, hit), None
-        if hi > self.store.size:
-            resp = DECERR
-        return resp, None
+    def _translate(self, burst: Burst, write: bool) -> int:
+        """Pass ``burst`` through the IOMMU stage, if any: fill ``burst.pages`` (IOVA page ->
+        physical page, None where the IOMMU faulted) and return the cycles it took."""
+        iommu = self.system.iommu
+        if iommu is None:
+            return 0
+        if burst.kind == FIXED:
+            lo, hi = burst.span(0)
+        elif burst.kind == WRAP:
+            lo, hi = burst.wrap_base, burst.wrap_base + burst.wrap_total
+        else:
+            lo, hi = burst.addr, burst.aligned + burst.beats * burst.nbytes
+        sid = self.system.stream_of(burst.id)
+        cycles = 0
+        pages: dict[int, int | None] = {}
+        for page in range(lo >> PAGE_SHIFT, ((hi - 1) >> PAGE_SHIFT) + 1):
+            pa, latency = iommu.translate(sid, page << PAGE_SHIFT, write)
+            pages[page] = None if pa is None else pa >> PAGE_SHIFT
+            cycles += latency
+            if pa is None:
+                self.stats.iommu_faults += 1
+        burst.pages = pages
+        return cycles
+
+    def _check(
+        self, burst: Burst, lo: int, hi: int, write: bool
+    ) -> tuple[int, int, tuple[int, MmioDevice] | None]:
+        """For a beat over the bus bytes [lo, hi): its response, the physical address of
+        ``lo``, and the (base, device) it goes to if it is an MMIO beat answered OKAY."""
+        pages = burst.pages
+        if pages is not None:
+            ppage = pages.get(lo >> PAGE_SHIFT)
+            if ppage is None:
+                return self.system.fault_resp, lo, None  # never reaches the map
+            delta = (ppage - (lo >> PAGE_SHIFT)) << PAGE_SHIFT
+            lo += delta
+            hi += delta
+        resp, device = self.map.resolve(lo, hi, write)
+        return resp, lo, device
 
     def _held_count(self) -> int:
         return self._held
@@ -574,19 +507,15 @@ class AxiMemoryReadPort(_Port):
         self,
         bus: AxiReadBus,
         clock: SimHandleBase,
-        store: FlatMemory,
-        errors: ErrorMap,
-        mmio: MmioMap,
-        stats: AxiMemoryStats,
+        system: AxiMemory,
         rng: random.Random,
         *,
         latency: int,
         max_outstanding: int,
         reorder: bool,
         interleave: bool,
-        log: logging.Logger,
     ) -> None:
-        super().__init__(clock, store, errors, mmio, stats, len(bus.r.rdata) // 8, log)
+        super().__init__(clock, system, len(bus.r.rdata) // 8)
         self.latency = latency
         self.ar_channel = _ArSink(bus.ar, clock)
         self.r_channel = AxiRSource(bus.r, clock)
@@ -643,7 +572,8 @@ class AxiMemoryReadPort(_Port):
             self.now,
         )
         self._held += 1
-        self.order.add(burst, self.now + max(self.latency - _LATENCY_FLOOR, 0))
+        delay = self._translate(burst, write=False)
+        self.order.add(burst, self.now + delay + max(self.latency - _LATENCY_FLOOR, 0))
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "AR id %d addr %#x beats %d size %d burst %d",
@@ -657,16 +587,19 @@ class AxiMemoryReadPort(_Port):
     def _answer(self, burst: Burst) -> None:
         beat = burst.sent
         lo, hi = burst.span(beat)
-        resp, device = self._check(lo, hi, write=False)
+        resp, pa, device = self._check(burst, lo, hi, write=False)
         if device is not None:
             base, dev = device
             count = hi - lo
-            value = dev.mmio_read(lo - base, count) & ((1 << 8 * count) - 1)
+            value = dev.mmio_read(pa - base, count) & ((1 << 8 * count) - 1)
             data = value << 8 * (lo % self.bus_bytes)
             self.stats.mmio_reads += 1
         elif resp == OKAY:
-            word = lo - lo % self.bus_bytes
-            data = int.from_bytes(self.store.mem[word : word + self.bus_bytes], "little")
+            word = pa - pa % self.bus_bytes
+            snoop = self.system.snoop
+            if snoop is not None:
+                snoop.snoop_read(pa, pa + hi - lo)
+            data = self.mem.read_int(word, self.bus_bytes)
         else:
             data = 0
         burst.sent = beat + 1
@@ -689,18 +622,14 @@ class AxiMemoryWritePort(_Port):
         self,
         bus: AxiWriteBus,
         clock: SimHandleBase,
-        store: FlatMemory,
-        errors: ErrorMap,
-        mmio: MmioMap,
-        stats: AxiMemoryStats,
+        system: AxiMemory,
         rng: random.Random,
         *,
         latency: int,
         max_outstanding: int,
         reorder: bool,
-        log: logging.Logger,
     ) -> None:
-        super().__init__(clock, store, errors, mmio, stats, len(bus.w.wdata) // 8, log)
+        super().__init__(clock, system, len(bus.w.wdata) // 8)
         self.latency = latency
         self.aw_channel = _AwSink(bus.aw, clock)
         self.w_channel = AxiWSink(bus.w, clock)
@@ -778,6 +707,7 @@ class AxiMemoryWritePort(_Port):
             self.now,
         )
         self._held += 1
+        burst.accepted_at += self._translate(burst, write=True)  # B waits for the IOMMU too
         self._awaiting.append(burst)
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
@@ -793,11 +723,11 @@ class AxiMemoryWritePort(_Port):
         data, strb, wlast, cycle = w
         beat = burst.sent
         lo, hi = burst.span(beat)
-        resp, device = self._check(lo, hi, write=True)
+        resp, pa, device = self._check(burst, lo, hi, write=True)
         if device is not None:
-            self._to_device(lo, hi, data, strb, *device)
+            self._to_device(pa, pa + hi - lo, data, strb, *device)
         elif resp == OKAY:
-            self._store(lo, hi, data, strb)
+            self._store(pa, pa + hi - lo, data, strb)
         elif resp > burst.resp:
             burst.resp = resp
         self.stats.write_beats += 1
@@ -837,35 +767,49 @@ class AxiMemoryWritePort(_Port):
             self.stats.mmio_writes += 1
 
     def _store(self, lo: int, hi: int, data: int, strb: int) -> None:
-        """Write the strobed bytes of one beat over [lo, hi)."""
+        """Write the strobed bytes of one beat over the physical bytes [lo, hi)."""
         nbytes = self.bus_bytes
         offset = lo % nbytes
-        count = hi - lo
-        lanes = ((1 << count) - 1) << offset
-        strb &= lanes
-        if not strb:
-            return
+        snoop = self.system.snoop
+        if snoop is not None:
+            snoop.snoop_write(lo, hi)
         raw = data.to_bytes(nbytes, "little")
-        mem = self.store.mem
-        if strb == lanes:
-            mem[lo:hi] = raw[offset : offset + count]
-            return
-        word = lo - offset
-        for lane in range(offset, offset + count):
-            if strb >> lane & 1:
-                mem[word + lane] = raw[lane]
+        self.mem.write_lanes(lo - offset, raw, strb, offset, offset + hi - lo)
 
 
 # -- the model ------------------------------------------------------------------------------
 
 
-class AxiMemory(FlatMemory):
-    """AXI4 slave memory of ``size`` bytes on ``bus`` (see the module docstring).
+class Iommu(Protocol):
+    """The translation stage between the master and the map (see :mod:`tb.models.iommu`)."""
+
+    def translate(self, stream_id: int, iova: int, write: bool) -> tuple[int | None, int]: ...
+
+
+class Snooper(Protocol):
+    """A coherent cache the interconnect snoops (see :mod:`tb.models.cache`)."""
+
+    def snoop_read(self, lo: int, hi: int) -> None: ...
+
+    def snoop_write(self, lo: int, hi: int) -> None: ...
+
+
+class AxiMemory:
+    """The interconnect's AXI4 slave port for one master, in front of a memory map.
 
     Args:
         bus: the port, e.g. ``AxiBus.from_prefix(dut, "m_axi")``.
         clock, reset: clock and synchronous active-high reset (None: no reset).
-        size: bytes of memory, at addresses [0, size); beyond answers DECERR.
+        size: without ``memory_map``, the port gets a map of its own with RAM at
+            [0, size); beyond answers DECERR.  Ignored with a ``memory_map``.
+        memory_map: the system's :class:`~tb.models.memory_map.MemoryMap`, shared
+            with the CPU and the other ports.
+        iommu: translation stage (:class:`tb.models.iommu.Iommu`); None: the bus
+            address is the physical address.
+        stream_id: the master's stream ID the IOMMU sees, or a function of the AXI ID.
+        fault_resp: response of a beat whose page the IOMMU refused ('SLVERR' or 'DECERR').
+        snoop: a coherent cache to snoop on every RAM beat (coherent interconnect);
+            None: the master does not see the CPU's cache.
         read_latency: cycles from the AR handshake to the first R handshake (floor 2).
         write_latency: cycles from the later of AW and last W to the B handshake (floor 2).
         max_outstanding: accepted, unanswered bursts per direction before READY drops.
@@ -875,8 +819,7 @@ class AxiMemory(FlatMemory):
 
     Attributes: ``read_if`` (:class:`AxiMemoryReadPort`) and ``write_if``
     (:class:`AxiMemoryWritePort`) with the channel models, as in cocotbext-axi's
-    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``mem``, the bytearray;
-    ``mmio`` (:class:`MmioMap`), the device regions of :meth:`add_mmio`.
+    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``map``, the memory map.
     """
 
     def __init__(
@@ -884,8 +827,13 @@ class AxiMemory(FlatMemory):
         bus: AxiBus,
         clock: SimHandleBase,
         reset: SimHandleBase | None,
-        size: int,
+        size: int | None = None,
         *,
+        memory_map: MemoryMap | None = None,
+        iommu: Iommu | None = None,
+        stream_id: int | Callable[[int], int] = 0,
+        fault_resp: str = "SLVERR",
+        snoop: Snooper | None = None,
         read_latency: int = 0,
         write_latency: int = 0,
         max_outstanding: int = 16,
@@ -893,56 +841,70 @@ class AxiMemory(FlatMemory):
         interleave: bool = False,
         seed: int | None = None,
     ) -> None:
-        super().__init__(size)
         if max_outstanding < 1:
             raise ValueError(f"max_outstanding must be at least 1, not {max_outstanding}")
         ar = bus.read.ar
         name = f"cocotb.{ar._entity._name}.{ar._name}" if ar._name else f"cocotb.{ar._entity._name}"
         self.log = logging.getLogger(name)
+        if memory_map is None:
+            if size is None or size <= 0:
+                raise ValueError(f"memory size must be positive, not {size}")
+            memory_map = MemoryMap(max(len(ar.araddr), 12))
+            memory_map.add_ram(0, size)
+        self.map = memory_map
+        self.size = size if size is not None else memory_map.span
+        self.iommu = iommu
+        self.stream_of: Callable[[int], int] = (
+            stream_id if callable(stream_id) else (lambda _axi_id, sid=stream_id: sid)
+        )
+        if fault_resp.upper() not in ("SLVERR", "DECERR"):
+            raise ValueError(f"fault_resp must be 'SLVERR' or 'DECERR', not {fault_resp!r}")
+        self.fault_resp = SLVERR if fault_resp.upper() == "SLVERR" else DECERR
+        self.snoop = snoop
         self.rng = random.Random(seed)
         self.stats = AxiMemoryStats()
-        self.errors = ErrorMap(len(ar.araddr))
-        self.mmio = MmioMap(len(ar.araddr))
         self.read_if = AxiMemoryReadPort(
             bus.read,
             clock,
             self,
-            self.errors,
-            self.mmio,
-            self.stats,
             random.Random(self.rng.getrandbits(64)),
             latency=read_latency,
             max_outstanding=max_outstanding,
             reorder=reorder,
             interleave=interleave,
-            log=self.log,
         )
         self.write_if = AxiMemoryWritePort(
             bus.write,
             clock,
             self,
-            self.errors,
-            self.mmio,
-            self.stats,
             random.Random(self.rng.getrandbits(64)),
             latency=write_latency,
             max_outstanding=max_outstanding,
             reorder=reorder,
-            log=self.log,
         )
         self.log.info(
-            "AxiMemory: %d bytes, %d-bit data, read latency %d, write latency %d,"
-            " %d outstanding, reorder %s, interleave %s, seed %s",
-            size,
+            "AxiMemory: %d-bit data, read latency %d, write latency %d, %d outstanding,"
+            " reorder %s, interleave %s, IOMMU %s, snooping %s, seed %s; map:\n%s",
             8 * self.read_if.bus_bytes,
             read_latency,
             write_latency,
             max_outstanding,
             reorder,
             interleave,
+            iommu is not None,
+            snoop is not None,
             seed,
+            memory_map.describe(),
         )
         self._reset = ResetWatch(reset, self._on_reset)
+
+    def read(self, address: int, length: int) -> bytes:
+        """Backdoor read of RAM (ValueError outside a RAM block); never reaches devices."""
+        return self.map.read(address, length)
+
+    def write(self, address: int, data: bytes | bytearray) -> None:
+        """Backdoor write of RAM (ValueError outside a RAM block); never reaches devices."""
+        self.map.write(address, data)
 
     def _on_reset(self, asserted: bool) -> None:
         self.read_if.reset(asserted)
@@ -990,18 +952,18 @@ class AxiMemory(FlatMemory):
     ) -> None:
         """Make [base, base + size) answer ``resp`` ('SLVERR' or 'DECERR') to reads ('r'),
         writes ('w') or both ('rw'); see the module docstring for what a burst gets."""
-        self.errors.add(base, size, resp, access)
+        self.map.add_error(base, size, resp, access)
 
     def clear_error_regions(self) -> None:
-        self.errors.clear()
+        self.map.clear_errors()
 
     def add_mmio(self, base: int, size: int, device: MmioDevice) -> None:
         """Send every beat over [base, base + size) to ``device`` instead of the memory:
         ``device.mmio_read(offset, nbytes)`` and ``device.mmio_write(offset, value, nbytes)``
         with ``offset`` from ``base`` (see the module docstring).  Regions must not
         overlap; they may lie beyond ``size``."""
-        self.mmio.add(base, size, device)
+        self.map.add_mmio(base, size, device)
 
     def clear_mmio(self) -> None:
         """Remove every MMIO region: those addresses are plain memory (or DECERR) again."""
-        self.mmio.clear()
+        self.map.clear_mmio()
