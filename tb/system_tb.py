@@ -1,0 +1,242 @@
+"""Bench harness for the ``dmac`` top inside a modelled system: CPU, cache, IOMMU, memory map.
+
+:class:`SystemTB` builds the machine around one controller the way an SoC
+would have it:
+
+* one :class:`~tb.models.memory_map.MemoryMap` (physical, 40-bit) with two
+  blocks of RAM, one below 4 GiB (reachable by the controller's 32-bit bus
+  without an IOMMU) and one above;
+* the controller's AXI4 master reaching that map through the interconnect
+  port :class:`~tb.models.axi_memory.AxiMemory` (latency, back-pressure,
+  out-of-order answers), optionally through an :class:`~tb.models.iommu.Iommu`
+  (the controller is stream ``DMAC_STREAM_ID``), and snooping the CPU's cache
+  only in coherent mode;
+* a :class:`~tb.models.cpu.Cpu` with its write-back data cache, which sees
+  the controller's registers through the AXI4-Lite master (uncached MMIO at
+  ``DMAC_REGS``), the IOMMU's registers at ``IOMMU_REGS``, and the
+  controller's ``irq`` output as interrupt ``DMAC_IRQ``;
+* the AXI4 and AXI4-Lite protocol checkers and random stalls on every channel.
+
+The CPU is the :class:`sw.platform.Platform` that the software in ``sw/`` is
+given.  The bench's own helpers for writing a descriptor and starting a
+channel are bench scaffolding at register level; the driver is ``sw/``'s job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, Event, with_timeout
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
+
+from sw import dmac_regs as r
+from sw.dmac_desc import SIZE as DESC_SIZE
+from sw.dmac_desc import Descriptor, completion
+from sw.mm import PAGE_SIZE, PageAllocator
+from sw.platform import IRQ_HANDLED, IRQ_NONE
+from tb.axi_checker import AxiChecker, AxiLiteChecker
+from tb.models.axi_memory import AxiMemory, pause_pattern
+from tb.models.cpu import Cpu
+from tb.models.iommu import Iommu
+from tb.models.memory_map import MemoryMap
+
+CLK_NS = 10
+PHYS_BITS = 40
+DRAM_BASE = 0x4000_0000  # 256 MiB below 4 GiB
+DRAM_SIZE = 0x1000_0000
+HIGH_BASE = 0x80_0000_0000  # 256 MiB at 512 GiB: only reachable through the IOMMU
+HIGH_SIZE = 0x1000_0000
+DMAC_REGS = 0x1000_0000  # CPU physical address of the controller's register port
+IOMMU_REGS = 0x1001_0000
+REGS_SIZE = 0x1000
+DMAC_IRQ = 32
+DMAC_STREAM_ID = 5
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """What one bench-level copy ended with: channel error code and the descriptor's LEN."""
+
+    err: r.DmacErr
+    length: int
+    err_addr: int
+    cycles: int
+
+
+class SystemTB:
+    """The machine around one ``dmac`` (see the module docstring)."""
+
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        dut,
+        *,
+        iommu: bool = False,
+        coherent: bool = False,
+        prefetch_lines: int = 0,
+        mem_latency: int = 8,
+        backpressure: float = 0.2,
+        reorder: bool = True,
+        checkers: bool = True,
+        seed: int | None = None,
+    ) -> None:
+        self.dut = dut
+        if seed is None:
+            seed = int(os.environ.get("DMAC_SEED", random.getrandbits(32)))
+        self.seed = seed
+        self.rng = random.Random(seed)
+        dut._log.info("bench seed %d (replay: DMAC_SEED=%d)", seed, seed)
+        dut.rst.value = 1  # held from time 0: the bus models must never see X on READY
+        for name in ("dma_req_burst", "dma_req_single", "dma_req_last"):
+            if hasattr(dut, name):
+                getattr(dut, name).value = 0
+        cocotb.start_soon(Clock(dut.clk, CLK_NS, unit="ns").start())
+
+        self.map = MemoryMap(PHYS_BITS)
+        self.map.add_ram(DRAM_BASE, DRAM_SIZE, "dram")
+        self.map.add_ram(HIGH_BASE, HIGH_SIZE, "dram-high")
+        self.cpu = Cpu(
+            self.map.mem,
+            self.map.ram_ranges(),
+            dut.clk,
+            prefetch_lines=prefetch_lines,
+            coherent=coherent,
+        )
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self.cpu.add_mmio_window(DMAC_REGS, REGS_SIZE, self.axil)
+        self.iommu: Iommu | None = None
+        if iommu:
+            self.iommu = Iommu(self.map.mem, is_ram=self.map.is_ram)
+            self.cpu.add_mmio_window(IOMMU_REGS, REGS_SIZE, self.iommu)
+        self.port = AxiMemory(
+            AxiBus.from_prefix(dut, "m_axi"),
+            dut.clk,
+            dut.rst,
+            memory_map=self.map,
+            iommu=self.iommu,
+            stream_id=DMAC_STREAM_ID,
+            snoop=self.cpu.cache if coherent else None,
+            read_latency=mem_latency,
+            write_latency=mem_latency,
+            reorder=reorder,
+            interleave=reorder,
+            seed=self.rng.getrandbits(32),
+        )
+        self.cpu.attach_irq(DMAC_IRQ, dut.irq)
+        # Physical pages for the software: all of both RAM blocks.
+        self.pages = PageAllocator(DRAM_BASE, DRAM_SIZE)
+        self.high_pages = PageAllocator(HIGH_BASE, HIGH_SIZE)
+        for model in (self.axil.write_if, self.axil.read_if):
+            model.log.setLevel(logging.WARNING)
+        self.axi_checker: AxiChecker | None = None
+        self.axil_checker: AxiLiteChecker | None = None
+        if checkers:
+            self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
+            self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+        self._set_backpressure(backpressure)
+        self._irq_event = Event()
+        self._irq_status = 0
+
+    def _set_backpressure(self, probability: float) -> None:
+        self.port.set_backpressure(probability)
+        w, rd = self.axil.write_if, self.axil.read_if
+        for ch in (w.aw_channel, w.w_channel, w.b_channel, rd.ar_channel, rd.r_channel):
+            if probability > 0:
+                rng = random.Random(self.rng.getrandbits(32))
+                ch.set_pause_generator(pause_pattern(rng, probability))
+
+    async def reset(self) -> None:
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, 8)
+        self.dut.rst.value = 0
+        await ClockCycles(self.dut.clk, 2)
+        self.cpu.request_irq(DMAC_IRQ, self._dmac_irq, "dmac")
+
+    def check_protocol(self) -> None:
+        assert self.axi_checker is not None and self.axil_checker is not None
+        self.axi_checker.assert_clean(idle=True)
+        self.axil_checker.assert_clean(idle=True)
+
+    # -- memory as the software sees it ---------------------------------------------------------
+
+    def alloc(self, size: int, high: bool = False) -> int:
+        """Physically contiguous pages (``alloc_pages``); returns the physical address."""
+        order = max(0, (size - 1).bit_length() - 12)
+        return (self.high_pages if high else self.pages).alloc_pages(order)
+
+    def alloc_coherent_page(self) -> tuple[int, int]:
+        """One page mapped non-cacheable in the vmalloc area, as ``dma_alloc_coherent`` gives
+        a non-coherent device on arm64: (virtual address, physical address)."""
+        pa = self.alloc(PAGE_SIZE)
+        va = 0xFFFF_8000_0000_0000 + (pa - DRAM_BASE)
+        self.cpu.map_kernel_page(va, pa, cacheable=False)
+        self.cpu.write(va, bytes(PAGE_SIZE))
+        return va, pa
+
+    # -- the controller, at register level (bench scaffolding, not the driver) --------------------
+
+    async def reg_write(self, offset: int, value: int) -> None:
+        await self.cpu.writel(value, DMAC_REGS + offset)
+
+    async def reg_read(self, offset: int) -> int:
+        return await self.cpu.readl(DMAC_REGS + offset)
+
+    async def _dmac_irq(self, irq: int) -> int:
+        """The interrupt handler: acknowledge channel 0's interrupt status and wake the waiter."""
+        status = await self.reg_read(r.chan_reg(0, r.DMAC_CHAN_IRQ_STATUS_OFFSET))
+        if not status:
+            return IRQ_NONE
+        await self.reg_write(r.chan_reg(0, r.DMAC_CHAN_IRQ_STATUS_OFFSET), status)
+        self._irq_status |= status
+        self._irq_event.set()
+        return IRQ_HANDLED
+
+    async def copy(
+        self,
+        desc_va: int,
+        desc_dma: int,
+        src_dma: int,
+        dst_dma: int,
+        length: int,
+        during: Any = None,
+        timeout_us: float = 2000,
+    ) -> CopyResult:
+        """One descriptor on channel 0: ``length`` bytes from ``src_dma`` to ``dst_dma``
+        (bus addresses), its descriptor written through the CPU at ``desc_va`` (coherent
+        memory), the device seeing it at ``desc_dma``.  ``during``, if given, is awaited
+        right after the doorbell (CPU activity while the transfer runs).  Waits for the
+        interrupt; returns the outcome."""
+        desc = Descriptor(src=src_dma, dst=dst_dma, length=length, irq=True, last=True)
+        self.cpu.write(desc_va, desc.pack())
+        self._irq_event.clear()
+        self._irq_status = 0
+        ch = r.chan_reg
+        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_LO_OFFSET), desc_dma & 0xFFFF_FFFF)
+        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_HI_OFFSET), desc_dma >> 32)
+        await self.reg_write(ch(0, r.DMAC_CHAN_IRQ_ENABLE_OFFSET), 0b1111)
+        start = cocotb.utils.get_sim_time("ns")
+        await self.reg_write(ch(0, r.DMAC_CHAN_CTRL_OFFSET), 1 << r.DMAC_CHAN_CTRL_START_LSB)
+        if during is not None:
+            await during
+        stopped = (
+            1 << r.DMAC_CHAN_IRQ_STATUS_END_LSB
+            | 1 << r.DMAC_CHAN_IRQ_STATUS_ERR_LSB
+            | 1 << r.DMAC_CHAN_IRQ_STATUS_ABORTED_LSB
+        )
+        while not self._irq_status & stopped:
+            await with_timeout(self._irq_event.wait(), timeout_us, "us")
+            self._irq_event.clear()
+        cycles = int(cocotb.utils.get_sim_time("ns") - start) // CLK_NS
+        status = await self.reg_read(ch(0, r.DMAC_CHAN_STATUS_OFFSET))
+        code = (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & (
+            (1 << r.DMAC_CHAN_STATUS_ERR_CODE_WIDTH) - 1
+        )
+        err_addr = await self.reg_read(ch(0, r.DMAC_CHAN_ERR_ADDR_LO_OFFSET))
+        err_addr |= await self.reg_read(ch(0, r.DMAC_CHAN_ERR_ADDR_HI_OFFSET)) << 32
+        done = completion(self.cpu.read(desc_va, DESC_SIZE))
+        return CopyResult(r.DmacErr(code), done.moved, err_addr, cycles)

@@ -1,0 +1,18 @@
+"""Runs the system benches (tb/test_system*.py: the controller with CPU, cache, IOMMU models)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+PARAMS = {"DATA_WIDTH": 64}
+
+
+def test_system(bench: Callable[..., None]) -> None:
+    bench(
+        toplevel="dmac",
+        test_module=["tb.test_system"],
+        build_name="system-dw64",
+        parameters=PARAMS,
+        extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
+    )
