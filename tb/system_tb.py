@@ -32,6 +32,7 @@ from typing import Any
 
 import cocotb
 from cocotb.clock import Clock
+from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, Event, with_timeout
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 
@@ -219,7 +220,7 @@ class SystemTB:
         await self.reg_write(ch(0, r.DMAC_CHAN_DESC_LO_OFFSET), desc_dma & 0xFFFF_FFFF)
         await self.reg_write(ch(0, r.DMAC_CHAN_DESC_HI_OFFSET), desc_dma >> 32)
         await self.reg_write(ch(0, r.DMAC_CHAN_IRQ_ENABLE_OFFSET), 0b1111)
-        start = cocotb.utils.get_sim_time("ns")
+        start = get_sim_time("ns")
         await self.reg_write(ch(0, r.DMAC_CHAN_CTRL_OFFSET), 1 << r.DMAC_CHAN_CTRL_START_LSB)
         if during is not None:
             await during
@@ -231,7 +232,7 @@ class SystemTB:
         while not self._irq_status & stopped:
             await with_timeout(self._irq_event.wait(), timeout_us, "us")
             self._irq_event.clear()
-        cycles = int(cocotb.utils.get_sim_time("ns") - start) // CLK_NS
+        cycles = int(get_sim_time("ns") - start) // CLK_NS
         status = await self.reg_read(ch(0, r.DMAC_CHAN_STATUS_OFFSET))
         code = (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & (
             (1 << r.DMAC_CHAN_STATUS_ERR_CODE_WIDTH) - 1
