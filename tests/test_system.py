@@ -11,7 +11,7 @@ PARAMS = {"DATA_WIDTH": 64}
 def test_system(bench: Callable[..., None]) -> None:
     bench(
         toplevel="dmac",
-        test_module=["tb.test_system"],
+        test_module=["tb.test_system", "tb.test_system_iommu"],
         build_name="system-dw64",
         parameters=PARAMS,
         extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},

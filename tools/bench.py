@@ -1,6 +1,7 @@
-"""``make bench``: run tb/bench_dmac.py over bus widths, memory models and cases, and
+"""``make bench``: run tb/bench_dmac.py over bus widths, memory models and cases,
 tb/bench_dev.py over device configurations (request-to-bus latency, fastest device
-kept up with); print the tables.
+kept up with), and tb/bench_system.py (what the IOMMU and cache models cost the
+simulation, on both simulators); print the tables.
 
 Writes build/bench.json (a list of records: configuration, size, alignment,
 memory model, cycles, efficiency, ...).  A benchmark, not a test: it fails
@@ -27,6 +28,9 @@ DEVICE_CASES = [
     {"width": 4, "burst": 16, "depth": 64},
 ]
 DEVICE_MEMORIES = ["lat2", "lat20"]
+# System models (tb/bench_system.py): a 64 KiB copy with and without the IOMMU and cache
+SYSTEM_CONFIGS = ["plain", "iommu", "coherent", "iommu+coherent"]
+SYSTEM_SIMS = ["icarus", "verilator"]
 
 
 def cases(width: int, quick: bool) -> list[dict[str, object]]:
@@ -85,6 +89,50 @@ def run_device(memory: str, quick: bool) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def run_system(sim: str, quick: bool) -> list[dict[str, object]]:
+    out = BUILD_DIR / "bench" / f"system-{sim}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    params = {"DATA_WIDTH": 64}
+    results = run_bench(
+        sim,
+        toplevel="dmac",
+        test_module="tb.bench_system",
+        build_name="bench-system",
+        parameters=params,
+        extra_env={
+            "DMAC_PARAMS": json.dumps(params),
+            "BENCH_CONFIGS": json.dumps(SYSTEM_CONFIGS),
+            "BENCH_REPEAT": "1" if quick else "3",
+            "BENCH_OUT": str(out),
+        },
+    )
+    assert_passed(results)
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def system_table(records: list[dict[str, object]]) -> str:
+    """Cycles per CPU second of each configuration, and the models' share of the run time:
+    (seconds - seconds of 'plain' on that simulator) / seconds."""
+    plain = {r["simulator"]: float(r["seconds"]) for r in records if r["config"] == "plain"}  # type: ignore[arg-type]
+    head = (
+        f"{'simulator':<10} {'config':<15} {'cycles':>7} {'CPU s':>7} {'cycles/s':>9} "
+        f"{'models share':>12}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in records:
+        seconds = float(r["seconds"])  # type: ignore[arg-type]
+        base = plain.get(str(r["simulator"]))
+        share = (
+            "" if base is None or r["config"] == "plain" else f"{(seconds - base) / seconds:.1%}"
+        )
+        lines.append(
+            f"{r['simulator']:<10} {r['config']:<15} {r['cycles']:>7} {seconds:>7.3f} "
+            f"{r['cycles_per_second']:>9} {share:>12}"
+        )
+    return "\n".join(lines)
+
+
 def device_table(records: list[dict[str, object]]) -> str:
     head = (
         f"{'device':<8} {'DW':>3} {'memory':<7} {'elem':>4} {'burst':>5} {'fifo':>4} "
@@ -129,19 +177,34 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="a small subset of the cases")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--system", action="store_true", help="only the system-model costs (tb/bench_system.py)"
+    )
     args = ap.parse_args()
+    if args.system:
+        sys_records = [rec for sim in SYSTEM_SIMS for rec in run_system(sim, args.quick)]
+        path = Path(BUILD_DIR / "bench-system.json")
+        path.write_text(json.dumps(sys_records, indent=1) + "\n")
+        print(system_table(sys_records))
+        print(f"\n{len(sys_records)} measurements written to {path}")
+        return
     jobs = [(w, m) for w in WIDTHS for m in MEMORIES]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         parts = list(pool.map(lambda wm: run_one(wm[0], wm[1], args.quick), jobs))
         dev_parts = list(pool.map(lambda m: run_device(m, args.quick), DEVICE_MEMORIES))
+    # One at a time: these measure CPU seconds, which two runs at once would disturb.
+    sys_records = [rec for sim in SYSTEM_SIMS for rec in run_system(sim, args.quick)]
     records = [rec for part in parts for rec in part]
     dev_records = [rec for part in dev_parts for rec in part]
     path = Path(BUILD_DIR / "bench.json")
-    path.write_text(json.dumps(records + dev_records, indent=1) + "\n")
+    path.write_text(json.dumps(records + dev_records + sys_records, indent=1) + "\n")
     print(table(records))
     print()
     print(device_table(dev_records))
-    print(f"\n{len(records) + len(dev_records)} measurements written to {path}")
+    print()
+    print(system_table(sys_records))
+    total = len(records) + len(dev_records) + len(sys_records)
+    print(f"\n{total} measurements written to {path}")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ only decides *what* to answer and *when*:
   a device region, or an error.  Built with only ``size``, the port has a map
   of its own with RAM at [0, size); a system passes its shared ``memory_map``.
 * IOMMU.  With ``iommu``, each burst is translated when its AR or AW is
-  accepted, one ``iommu.translate(stream_id, iova_page, write)`` call per 4 KiB
-  page it touches (one, for a legal burst).  The cycles the IOMMU reports
+  accepted, one ``iommu.translate(stream_id, iova, write)`` call per 4 KiB
+  page it touches (one, for a legal burst), with the burst's address (in a
+  later page, that page's first byte).  The cycles the IOMMU reports
   (IOTLB hit or page-table walk) are added to that burst's latency (for a
   write, to its B).  A page the IOMMU refuses answers ``fault_resp`` (SLVERR)
   on every beat in it, and those beats never reach the map: no memory or
@@ -468,7 +469,8 @@ class _Port:
         cycles = 0
         pages: dict[int, int | None] = {}
         for page in range(lo >> PAGE_SHIFT, ((hi - 1) >> PAGE_SHIFT) + 1):
-            pa, latency = iommu.translate(sid, page << PAGE_SHIFT, write)
+            # The burst's own address in its first page (what a fault record reports).
+            pa, latency = iommu.translate(sid, max(lo, page << PAGE_SHIFT), write)
             pages[page] = None if pa is None else pa >> PAGE_SHIFT
             cycles += latency
             if pa is None:

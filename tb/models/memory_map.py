@@ -168,7 +168,8 @@ class MemoryMap:
         self.ram = AddressSpace(self.span)
         self.devices = AddressSpace(self.span)
         self.errors = ErrorMap(self.span)
-        self._last_ram: tuple[int, int] = (0, 0)  # [base, end) of the block matched last
+        self._ram_blocks: list[tuple[int, int]] = []  # [base, end) of each RAM block
+        self._last_ram: tuple[int, int] = (0, 0)  # the block matched last
 
     # -- building the map ----------------------------------------------------------------------
 
@@ -185,6 +186,7 @@ class MemoryMap:
             raise ValueError(f"RAM block at {base:#x} overlaps another")
         region = RamRegion(self.mem, base, size, name)
         self.ram.register_region(region, base, size)
+        self._ram_blocks.append((base, base + size))
         return region
 
     def add_mmio(self, base: int, size: int, device: MmioDevice, name: str = "") -> None:
@@ -219,11 +221,9 @@ class MemoryMap:
         base, end = self._last_ram
         if base <= lo and hi <= end:
             return True
-        if lo < 0 or hi > self.span:
-            return False
-        for base, size, _, _ in self.ram.find_regions(lo, hi - lo):
-            if base <= lo and hi <= base + size:
-                self._last_ram = (base, base + size)
+        for base, end in self._ram_blocks:  # a handful of blocks: a scan is cheapest
+            if base <= lo and hi <= end:
+                self._last_ram = (base, end)
                 return True
         return False
 
