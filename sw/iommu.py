@@ -25,7 +25,7 @@ under Linux's names where it has one:
   (``strict=False``, IOMMU_DOMAIN_DMA_FQ): unmapped ranges are queued, and the
   whole domain's IOTLB is invalidated once when the queue holds ``fq_size``
   (256, IOVA_FQ_SIZE) entries, when :meth:`~IommuDriver.flush_iotlb_all` is
-  called, or when ``fq_timeout`` cycles have passed since the oldest queued
+  called, or when ``fq_timeout`` ns have passed since the oldest queued
   entry.  Until then the device can still reach an unmapped page through a
   stale IOTLB entry, exactly the window Linux accepts in lazy mode.  The
   caller's ``on_flushed`` callback (where dma-iommu frees the IOVA, in
@@ -55,8 +55,8 @@ Differences from Linux:
 
 * No background timer: the flush queue's timeout (Linux: 10 ms, FQ_TIMEOUT)
   is checked at the next ``iommu_map``/``iommu_unmap`` of the same domain,
-  against ``clock()`` (a cycle counter given at probe; without one there is no
-  timeout).  One queue per domain, not per CPU.
+  against ``clock()`` (the platform's ``ktime_get_ns`` unless probe is given
+  another clock).  One queue per domain, not per CPU.
 * ``iommu_unmap`` takes the strict/lazy decision itself (in Linux the core's
   ``iommu_unmap`` is always strict and dma-iommu calls ``iommu_unmap_fast`` +
   ``queue_iova``); arguments are checked and raise (Linux prints and returns 0).
@@ -93,7 +93,7 @@ SZ_2M = 1 << 21
 SZ_1G = 1 << 30
 
 IOVA_FQ_SIZE = 256  # dma-iommu.c: entries in a flush queue
-IOVA_FQ_TIMEOUT = 1_000_000  # cycles: Linux's 10 ms at 100 MHz
+IOVA_FQ_TIMEOUT = 10_000_000  # ns: Linux's 10 ms (IOVA_FQ_TIMEOUT in dma-iommu.c)
 IOTLB_INVAL_LIMIT = 2 << 20  # riscv/iommu.c: above this, invalidate the whole domain
 
 # -- the hardware's programming interface --------------------------------------------------------
@@ -367,7 +367,8 @@ class IommuDriver:
         self.platform = platform
         self.regs_pa = regs_pa
         self.pages = pages
-        self.clock = clock
+        # Time for the flush-queue timeout: the platform's ktime_get_ns unless given.
+        self.clock = clock if clock is not None else platform.ktime_get_ns
         self.fq_size = fq_size
         self.fq_timeout = fq_timeout
         self.inval_limit = inval_limit

@@ -98,6 +98,10 @@ class Platform(Protocol):
 
     def free_irq(self, irq: int, handler: IrqHandler) -> None: ...
 
+    def ktime_get_ns(self) -> int:
+        """Nanoseconds of simulated time since start (``ktime_get_ns``)."""
+        ...
+
     async def delay(self, cycles: int) -> None:
         """Let ``cycles`` clock cycles of simulated time pass (``udelay``, polling loops)."""
         ...

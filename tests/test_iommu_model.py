@@ -156,6 +156,9 @@ class FakePlatform:
     def free_irq(self, irq: int, handler: IrqHandler) -> None:
         del self.irqs[irq]
 
+    def ktime_get_ns(self) -> int:
+        return 10 * self.cycles
+
     async def delay(self, cycles: int) -> None:
         self.cycles += cycles
 

@@ -504,6 +504,17 @@ class Cpu:
                 continue
             await RisingEdge(self.clock)
 
+    def ktime_get_ns(self) -> int:
+        """Simulated time in ns (``ktime_get_ns``); 0 outside a simulation."""
+        try:
+            from cocotb.simtime import get_sim_time
+        except ImportError:  # pragma: no cover - cocotb is always installed here
+            return 0
+        try:
+            return int(get_sim_time("ns"))
+        except Exception:  # no simulator running (pure-Python use)
+            return 0
+
     async def delay(self, cycles: int) -> None:
         """Let ``cycles`` clock cycles pass (``udelay``, polling loops)."""
         if cycles < 0:
