@@ -107,13 +107,14 @@ class SystemTB:
             dut.clk,
             prefetch_lines=prefetch_lines,
             coherent=coherent,
+            memory_map=self.map,
         )
         self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
-        self.cpu.add_mmio_window(DMAC_REGS, REGS_SIZE, self.axil)
+        self.cpu.add_mmio_window(DMAC_REGS, REGS_SIZE, self.axil, "dmac registers (AXI4-Lite)")
         self.iommu: Iommu | None = None
         if iommu:
             self.iommu = Iommu(self.map.mem, is_ram=self.map.is_ram)
-            self.cpu.add_mmio_window(IOMMU_REGS, REGS_SIZE, self.iommu)
+            self.cpu.add_mmio_window(IOMMU_REGS, REGS_SIZE, self.iommu, "IOMMU registers")
         self.port = AxiMemory(
             AxiBus.from_prefix(dut, "m_axi"),
             dut.clk,
@@ -142,6 +143,7 @@ class SystemTB:
         self._set_backpressure(backpressure)
         self._irq_event = Event()
         self._irq_status = 0
+        self.doorbell_ns = 0.0  # when the last start() wrote CTRL.START
 
     def _set_backpressure(self, probability: float) -> None:
         self.port.set_backpressure(probability)
@@ -197,6 +199,22 @@ class SystemTB:
         self._irq_event.set()
         return IRQ_HANDLED
 
+    async def start(
+        self, desc_va: int, desc_dma: int, src_dma: int, dst_dma: int, length: int
+    ) -> None:
+        """Write one descriptor through the CPU at ``desc_va`` (coherent memory; the device
+        sees it at ``desc_dma``) and start channel 0 on it, interrupts enabled."""
+        desc = Descriptor(src=src_dma, dst=dst_dma, length=length, irq=True, last=True)
+        self.cpu.write(desc_va, desc.pack())
+        self._irq_event.clear()
+        self._irq_status = 0
+        ch = r.chan_reg
+        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_LO_OFFSET), desc_dma & 0xFFFF_FFFF)
+        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_HI_OFFSET), desc_dma >> 32)
+        await self.reg_write(ch(0, r.DMAC_CHAN_IRQ_ENABLE_OFFSET), 0b1111)
+        self.doorbell_ns = get_sim_time("ns")
+        await self.reg_write(ch(0, r.DMAC_CHAN_CTRL_OFFSET), 1 << r.DMAC_CHAN_CTRL_START_LSB)
+
     async def copy(
         self,
         desc_va: int,
@@ -208,20 +226,10 @@ class SystemTB:
         timeout_us: float = 2000,
     ) -> CopyResult:
         """One descriptor on channel 0: ``length`` bytes from ``src_dma`` to ``dst_dma``
-        (bus addresses), its descriptor written through the CPU at ``desc_va`` (coherent
-        memory), the device seeing it at ``desc_dma``.  ``during``, if given, is awaited
+        (bus addresses), started with :meth:`start`.  ``during``, if given, is awaited
         right after the doorbell (CPU activity while the transfer runs).  Waits for the
-        interrupt; returns the outcome."""
-        desc = Descriptor(src=src_dma, dst=dst_dma, length=length, irq=True, last=True)
-        self.cpu.write(desc_va, desc.pack())
-        self._irq_event.clear()
-        self._irq_status = 0
-        ch = r.chan_reg
-        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_LO_OFFSET), desc_dma & 0xFFFF_FFFF)
-        await self.reg_write(ch(0, r.DMAC_CHAN_DESC_HI_OFFSET), desc_dma >> 32)
-        await self.reg_write(ch(0, r.DMAC_CHAN_IRQ_ENABLE_OFFSET), 0b1111)
-        start = get_sim_time("ns")
-        await self.reg_write(ch(0, r.DMAC_CHAN_CTRL_OFFSET), 1 << r.DMAC_CHAN_CTRL_START_LSB)
+        interrupt (the handler :meth:`reset` registered); returns the outcome."""
+        await self.start(desc_va, desc_dma, src_dma, dst_dma, length)
         if during is not None:
             await during
         stopped = (
@@ -232,7 +240,8 @@ class SystemTB:
         while not self._irq_status & stopped:
             await with_timeout(self._irq_event.wait(), timeout_us, "us")
             self._irq_event.clear()
-        cycles = int(get_sim_time("ns") - start) // CLK_NS
+        cycles = int(get_sim_time("ns") - self.doorbell_ns) // CLK_NS
+        ch = r.chan_reg
         status = await self.reg_read(ch(0, r.DMAC_CHAN_STATUS_OFFSET))
         code = (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & (
             (1 << r.DMAC_CHAN_STATUS_ERR_CODE_WIDTH) - 1

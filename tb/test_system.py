@@ -23,7 +23,8 @@ from typing import Any
 import cocotb
 
 from sw import dmac_regs as r
-from tb.system_tb import SystemTB
+from sw.platform import IRQ_NONE
+from tb.system_tb import DMAC_IRQ, SystemTB
 
 VARIANTS = ["bug", "fixed", "coherent"]
 LINE = 64
@@ -220,4 +221,48 @@ async def test_shared_cache_line(dut: Any, variant: str) -> None:
     assert cpu.read(page_va + end, 4096 - end) == old[end:]
     if variant == "fixed":
         assert cpu.read(page_va + 32, 32) == old[32:64]
+    tb.check_protocol()
+
+
+@cocotb.test()
+async def test_interrupt_handlers(dut: Any) -> None:
+    """The CPU's interrupt line runs every handler registered on it (a shared line), and a
+    line that stays asserted with no handler handling it is disabled after 1000 runs with
+    "nobody cared", as Linux's note_interrupt does; a new request_irq enables it again."""
+    tb = await setup(dut, "fixed")
+    cpu = tb.cpu
+    desc_va, desc_pa = tb.alloc_coherent_page()
+    src, dst = tb.alloc(4096), tb.alloc(4096)
+    calls: list[int] = []
+
+    async def not_mine(irq: int) -> int:
+        calls.append(irq)
+        return IRQ_NONE
+
+    cpu.request_irq(DMAC_IRQ, not_mine, "other-device")
+    res = await tb.copy(desc_va, desc_pa, src, dst, 256)
+    assert res.err == r.DmacErr.NONE and calls and set(calls) == {DMAC_IRQ}
+    assert not cpu.errors
+
+    cpu.free_irq(DMAC_IRQ, tb._dmac_irq)  # nobody acknowledges the controller now
+    calls.clear()
+    await tb.start(desc_va, desc_pa, src, dst, 256)
+    for _ in range(200):
+        if cpu.irq_disabled(DMAC_IRQ):
+            break
+        await cpu.delay(100)
+    assert cpu.irq_disabled(DMAC_IRQ), "the stuck line was never disabled"
+    assert cpu.errors == [f"irq {DMAC_IRQ}: nobody cared"]
+    assert len(calls) == 1000
+    assert dut.irq.value == 1, "the controller's interrupt is still pending"
+    await cpu.delay(50)
+    assert len(calls) == 1000, "a disabled line still runs its handlers"
+
+    cpu.free_irq(DMAC_IRQ, not_mine)
+    cpu.request_irq(DMAC_IRQ, tb._dmac_irq, "dmac")  # enables the line again
+    for _ in range(50):
+        if not dut.irq.value:
+            break
+        await cpu.delay(10)
+    assert dut.irq.value == 0, "the re-registered handler did not acknowledge the interrupt"
     tb.check_protocol()

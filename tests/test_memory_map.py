@@ -151,11 +151,31 @@ def test_backdoor_and_cocotbext_access() -> None:
     assert ("w", 8, 0xABCD, 2) in dev.calls
 
 
+def test_cpu_windows() -> None:
+    mmap, _ = build()
+    mmap.add_cpu_window(0x2000_0000, 0x1000, "dmac registers")
+    assert mmap.resolve(0x2000_0000, 0x2000_0004, False) == (DECERR, None)  # not for devices
+    for clash in ((0x2000_0FFC, 8), (0x3FFF_F000, 0x2000), (0x1000_0080, 4)):
+        with pytest.raises(ValueError, match="overlaps"):
+            mmap.add_cpu_window(*clash, "x")
+    with pytest.raises(ValueError, match="overlaps"):
+        mmap.add_mmio(0x2000_0800, 4, Recorder())
+    with pytest.raises(ValueError, match="overlaps"):
+        mmap.add_ram(0x1F00_0000, 0x100_1000)
+
+
 def test_describe_lists_every_range() -> None:
     mmap, _ = build()
     mmap.add_error(0x4000_3000, 0x100, "DECERR", "rw")
+    mmap.add_cpu_window(0x2000_0000, 0x1000, "regs")
     text = mmap.describe()
-    for needle in ("RAM 'dram'", "RAM 'high'", "device 'uart'", "error DECERR (rw)"):
+    for needle in (
+        "RAM 'dram'",
+        "RAM 'high'",
+        "device 'uart'",
+        "error DECERR (rw)",
+        "CPU window 'regs'",
+    ):
         assert needle in text, text
     rows = text.splitlines()[1:]
     assert [int(row.split()[0], 16) for row in rows] == sorted(

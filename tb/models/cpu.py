@@ -253,6 +253,7 @@ class Cpu:
         prefetch_lines: int = 0,
         coherent: bool = False,
         name: str = "cpu",
+        memory_map: Any = None,
     ) -> None:
         for base, size in ram:
             if base + size > mem.size:
@@ -270,6 +271,7 @@ class Cpu:
         )
         self.cache_line = line
         self.clock = clock
+        self.memory_map = memory_map  # the system's MemoryMap: MMIO windows are entered there
         self.errors: list[str] = []
         self.log = logging.getLogger(f"cocotb.{name}")
         self._windows: list[_Window] = []
@@ -353,11 +355,12 @@ class Cpu:
 
     # -- MMIO ----------------------------------------------------------------------------------
 
-    def add_mmio_window(self, base: int, size: int, target: Any) -> None:
+    def add_mmio_window(self, base: int, size: int, target: Any, name: str = "") -> None:
         """Route physical [base, base + size) to ``target``: an ``AxiLiteMaster``-like
         object (``async read(addr, n)`` returning ``.data``, ``async write(addr, data)``)
         or a Python device (``mmio_read(offset, size)``, ``mmio_write(offset, value,
-        size)``); either is addressed from 0 at ``base``."""
+        size)``); either is addressed from 0 at ``base``.  With a ``memory_map`` the
+        window is entered in it (``add_cpu_window``), so the map describes it too."""
         if base < 0 or size <= 0:
             raise ValueError(f"MMIO window [{base:#x}, +{size:#x}) is empty or negative")
         for rb, rs in self.mmu.ram_ranges():
@@ -366,6 +369,8 @@ class Cpu:
         for w in self._windows:
             if base < w.base + w.size and w.base < base + size:
                 raise ValueError(f"MMIO window at {base:#x} overlaps the one at {w.base:#x}")
+        if self.memory_map is not None:
+            self.memory_map.add_cpu_window(base, size, name or type(target).__name__)
         self._windows.append(_Window(base, size, target))
 
     def _window(self, pa: int, size: int, what: str) -> _Window:

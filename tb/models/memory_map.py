@@ -24,6 +24,11 @@ An *error region* of the beat's direction touched by any of its bytes
 overrides that: the beat answers the highest code among the error regions and
 the decoding above (DECERR over SLVERR), and nothing is accessed.
 
+*CPU windows* are register ranges that only the CPU reaches, through a port
+of its own (the controller's AXI4-Lite slave, say): they are entered in the
+map so that it describes the whole system, and a device master's access there
+answers DECERR like a hole.
+
 Device regions may lie over RAM (they win), so a bench can put a FIFO
 register inside its memory; error regions may lie over anything.  RAM blocks
 do not overlap each other, devices do not overlap each other, and error
@@ -92,6 +97,14 @@ class DeviceRegion(Region):
         for pos in range(0, len(data), 8):
             chunk = bytes(data[pos : pos + 8])
             self.device.mmio_write(address + pos, int.from_bytes(chunk, "little"), len(chunk))
+
+
+class CpuWindowRegion(Region):
+    """A register window only the CPU reaches; to device masters it is a hole."""
+
+    def __init__(self, size: int, name: str) -> None:
+        super().__init__(size)
+        self.name = name
 
 
 class ErrorRegion(Region):
@@ -167,6 +180,7 @@ class MemoryMap:
         self.mem = mem if mem is not None else PhysicalMemory(self.span)
         self.ram = AddressSpace(self.span)
         self.devices = AddressSpace(self.span)
+        self.cpu_windows = AddressSpace(self.span)
         self.errors = ErrorMap(self.span)
         self._ram_blocks: list[tuple[int, int]] = []  # [base, end) of each RAM block
         self._last_ram: tuple[int, int] = (0, 0)  # the block matched last
@@ -184,6 +198,8 @@ class MemoryMap:
             raise ValueError(f"RAM block [{base:#x}, +{size:#x}) is beyond the physical memory")
         if self.ram.find_regions(base, size):
             raise ValueError(f"RAM block at {base:#x} overlaps another")
+        if self.cpu_windows.find_regions(base, size):
+            raise ValueError(f"RAM block at {base:#x} overlaps a CPU window")
         region = RamRegion(self.mem, base, size, name)
         self.ram.register_region(region, base, size)
         self._ram_blocks.append((base, base + size))
@@ -192,7 +208,7 @@ class MemoryMap:
     def add_mmio(self, base: int, size: int, device: MmioDevice, name: str = "") -> None:
         """Send every beat over [base, base + size) to ``device`` (offsets from ``base``)."""
         self._check_range("MMIO region", base, size)
-        clash = self.devices.find_regions(base, size)
+        clash = self.devices.find_regions(base, size) or self.cpu_windows.find_regions(base, size)
         if clash:
             raise ValueError(f"MMIO region at {base:#x} overlaps the one at {clash[0][0]:#x}")
         label = name or type(device).__name__
@@ -200,6 +216,19 @@ class MemoryMap:
 
     def clear_mmio(self) -> None:
         self.devices.regions.clear()
+
+    def add_cpu_window(self, base: int, size: int, name: str) -> None:
+        """Enter a register window the CPU reaches through a port of its own (see the module
+        docstring); it must not overlap RAM, devices or another window."""
+        self._check_range("CPU window", base, size)
+        for space, what in (
+            (self.ram, "RAM"),
+            (self.devices, "a device region"),
+            (self.cpu_windows, "another CPU window"),
+        ):
+            if space.find_regions(base, size):
+                raise ValueError(f"CPU window at {base:#x} overlaps {what}")
+        self.cpu_windows.register_region(CpuWindowRegion(size, name), base, size)
 
     def add_error(self, base: int, size: int, resp: str = "SLVERR", access: str = "rw") -> None:
         """Make [base, base + size) answer ``resp`` ('SLVERR'/'DECERR') to reads ('r'),
@@ -249,6 +278,7 @@ class MemoryMap:
         """The map as a table, one row per block, region or error range, in address order."""
         rows = [(b, s, f"RAM '{r.name}'") for b, s, _, r in self.ram.regions]
         rows += [(b, s, f"device '{r.name}'") for b, s, _, r in self.devices.regions]
+        rows += [(b, s, f"CPU window '{r.name}'") for b, s, _, r in self.cpu_windows.regions]
         rows += self.errors.describe()
         lines = [f"{'base':>18}  {'end':>18}  what"]
         for base, size, what in sorted(rows):
