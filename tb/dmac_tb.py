@@ -26,6 +26,8 @@ from sw.dmac_desc import Descriptor
 from tb.axi_checker import AxiBurst, AxiChecker, AxiLiteChecker
 from tb.dmac_model import ChainResult, DmacModel
 from tb.models.axi_memory import AxiMemory
+from tb.models.iommu import Iommu
+from tb.models.memory_map import MemoryMap
 from tb.txlog import TransactionLog
 
 CLK_NS = 10
@@ -80,12 +82,23 @@ class DmacTB:
         mem_latency: int | None = None,
         checkers: bool = True,
         reorder: bool = False,
+        *,
+        memory_map: MemoryMap | None = None,
+        iommu: Iommu | None = None,
+        stream_id: int = 0,
     ) -> None:
         """``mem_latency`` None puts cocotbext-axi's AxiRam behind the master (answers at
         once); a number puts :class:`AxiMemory` there with that read and write latency,
         pipelined, and with its error-injection regions.  ``checkers`` False leaves the
         protocol checkers out (benchmarks only).  ``reorder`` lets that memory answer
-        bursts of different IDs out of order and interleave their read beats."""
+        bursts of different IDs out of order and interleave their read beats.
+
+        ``memory_map``, ``iommu`` and ``stream_id`` (only with ``mem_latency``) go to that
+        :class:`AxiMemory`: the RAM is then where the map puts it and the bus addresses
+        are what the IOMMU translates, ``mem_size`` is only the size of the bus address
+        range the tests use, and :attr:`ram`'s backdoor (so :meth:`fill_random`,
+        :meth:`put_chain`, :meth:`model`, :meth:`check_memory`) reaches physical
+        addresses, not bus addresses."""
         self.dut = dut
         self.params = Params.from_env()
         if seed is None:
@@ -109,6 +122,8 @@ class DmacTB:
         bus = AxiBus.from_prefix(dut, "m_axi")
         self.ram: AxiRam | AxiMemory
         if mem_latency is None:
+            if memory_map is not None or iommu is not None:
+                raise ValueError("memory_map and iommu need mem_latency (an AxiMemory)")
             self.ram = AxiRam(bus, dut.clk, dut.rst, size=mem_size)
         else:
             self.ram = AxiMemory(
@@ -116,6 +131,9 @@ class DmacTB:
                 dut.clk,
                 dut.rst,
                 size=mem_size,
+                memory_map=memory_map,
+                iommu=iommu,
+                stream_id=stream_id,
                 read_latency=mem_latency,
                 write_latency=mem_latency,
                 max_outstanding=16,

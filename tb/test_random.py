@@ -6,25 +6,48 @@ run.  Successful chains are checked byte for byte against the reference
 model; chains stopped by an error or an abort against the rules in
 tb/chain_check.py; the whole memory outside the chains must be unchanged,
 and the protocol checkers watch both ports throughout.
+
+``test_random_through_iommu`` runs the same scenarios with the bus addresses
+translated by the IOMMU model (tb/models/iommu.py): each iteration maps the
+bus range [0, mem_size), page by page, to randomly chosen physical pages of
+two RAM blocks above 4 GiB (Sv39 tables written here, straight into physical
+memory), and may leave a source or destination page unmapped or map a
+destination page read-only.  The port answers the refused bursts with
+SLVERR, so the controller must report them as data read or write errors.
+The reference model and the chain checks see the bus (IOVA) image gathered
+from the physical pages; every other physical byte must stay unchanged, and
+the IOMMU's fault queue must hold exactly the faults injected.
 """
 
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Sequence
+from typing import Protocol
 
 import cocotb
+import numpy as np
 from cocotb.triggers import ClockCycles, with_timeout
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Descriptor
 from sw.dmac_regs import DmacErr
 from tb.chain_check import untouched_outside, verify_chain
+from tb.dmac_model import DmacModel
 from tb.dmac_tb import DmacTB
+from tb.models import iommu as im
+from tb.models.axi_memory import AxiMemory
+from tb.models.memory_map import MemoryMap
 
 # DMAC_RANDOM_ITERATIONS raises it for a longer soak.
 ITERATIONS = int(os.environ.get("DMAC_RANDOM_ITERATIONS", "10"))
+# The IOMMU run costs more per iteration (the model translates every burst): fewer.
+IOMMU_ITERATIONS = max(1, ITERATIONS // 2)
 FAULTS = ["none", "none", "pause", "abort", "data_read", "data_write", "desc_read", "status"]
+# Through the IOMMU: also a source or destination page unmapped, or a destination read-only.
+IOMMU_PAGE_FAULTS = ["unmapped_src", "unmapped_dst", "read_only_dst"]
+IOMMU_FAULTS = FAULTS + IOMMU_PAGE_FAULTS
 EXPECTED = {
     "none": DmacErr.NONE,
     "pause": DmacErr.NONE,
@@ -32,13 +55,45 @@ EXPECTED = {
     "data_write": DmacErr.DATA_WRITE,
     "desc_read": DmacErr.DESC_READ,
     "status": DmacErr.STATUS_WRITE,
+    "unmapped_src": DmacErr.DATA_READ,
+    "unmapped_dst": DmacErr.DATA_WRITE,
+    "read_only_dst": DmacErr.DATA_WRITE,
 }
+
+# The physical side of the IOMMU run: two 4 MiB RAM blocks above 4 GiB; the first pages of
+# the first hold the IOMMU's stream table, fault queue and page tables.
+PHYS_BITS = 40
+RAM_BLOCKS = [(0x1_0000_0000, 4 << 20, "ram-a"), (0x80_0000_0000, 4 << 20, "ram-b")]
+PAGE = im.PAGE_SIZE
+TABLE_PAGES = 16  # reserved at the start of ram-a
+FQ_LOG2 = 10  # 1024 fault records: 8 pages
+STREAM_ID = 5
+DOMAIN_ID = 3
+
+
+class BusMemory(Protocol):
+    """Backdoor to the memory as the controller addresses it (bus addresses)."""
+
+    def read(self, address: int, length: int) -> bytes: ...
+
+    def write(self, address: int, data: bytes | bytearray) -> None: ...
+
+    def add_error_region(
+        self, base: int, size: int, resp: str = "SLVERR", access: str = "rw"
+    ) -> None: ...
 
 
 class Plan:
     """One channel's chain and what will go wrong with it."""
 
-    def __init__(self, rng: random.Random, chan: int, nchan: int, db: int) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        chan: int,
+        nchan: int,
+        db: int,
+        faults: Sequence[str] = FAULTS,
+    ) -> None:
         # Each channel owns a slice of the descriptor, source and destination areas.
         desc_base = 0x1000 + chan * 0x800
         src_base = 0x1_0000 + chan * (0xF_0000 // nchan)
@@ -52,26 +107,238 @@ class Plan:
             s, d = src + rng.randrange(db * 2), dst + rng.randrange(db * 2)
             self.chain.append((desc, Descriptor(s, d, length)))
             src, dst, desc = s + length + 64, d + length + 64, desc + 32 * rng.randrange(1, 3)
-        self.fault = rng.choice(FAULTS)
+        self.fault = rng.choice(faults)
         self.victim = rng.randrange(len(self.chain))
         self.delay = rng.randrange(20, 3000)
         self.hold = rng.randrange(10, 400)
+        self.page: int | None = None  # IOVA page number the IOMMU refuses (IOMMU page faults)
+
+    def writes_page(self) -> bool:
+        """Whether the IOMMU page fault is on the destination (else on the source)."""
+        return self.fault.endswith("_dst")
+
+    def touches(self, page: int, dst: bool) -> list[int]:
+        """Indexes of the descriptors whose source (or destination) has bytes in ``page``."""
+        found = []
+        for i, (_, d) in enumerate(self.chain):
+            start = d.dst if dst else d.src
+            if start // PAGE <= page <= (start + d.length - 1) // PAGE:
+                found.append(i)
+        return found
 
 
-def inject(tb: DmacTB, rng: random.Random, plan: Plan) -> None:
+def put_chain(mem: BusMemory, descs: list[tuple[int, Descriptor]]) -> None:
+    """Write descriptors at their bus addresses, linking each to the next; the last gets LAST
+    (as :meth:`DmacTB.put_chain`, through ``mem``)."""
+    for i, (addr, d) in enumerate(descs):
+        if i + 1 < len(descs):
+            d.next = descs[i + 1][0]
+        else:
+            d.last = True
+        mem.write(addr, d.pack())
+
+
+class IovaSpace:
+    """The bus range [0, size) as the controller sees it through the IOMMU.
+
+    IOVA page ``i`` is the physical page ``pages[i]``, by Sv39 tables this class
+    writes straight into physical memory (there is no CPU, hence no cache to
+    clean) in the stream table entry of ``STREAM_ID`` (translate mode, domain
+    ``DOMAIN_ID``).  :meth:`read` and :meth:`write` gather and scatter the
+    physical pages in IOVA order, whatever the page tables say (a page left
+    unmapped or read-only still has its physical page here).
+    """
+
+    def __init__(self, ram: AxiMemory, iommu: im.Iommu, size: int, rng: random.Random) -> None:
+        self.ram = ram
+        self.map = ram.map
+        self.mem = self.map.mem
+        self.iommu = iommu
+        self.npages = size // PAGE
+        assert size % PAGE == 0 and self.npages <= 512 * 512, size
+        first = RAM_BLOCKS[0][0]
+        self.ddt = first
+        self.fq = first + PAGE
+        self.fq_pages = range(self.fq // PAGE, self.fq // PAGE + (32 << FQ_LOG2) // PAGE)
+        self.root = first + (1 + len(self.fq_pages)) * PAGE
+        self.l1 = self.root + PAGE
+        self.l0 = [self.l1 + (1 + i) * PAGE for i in range(-(-self.npages // 512))]
+        assert self.l0[-1] < first + TABLE_PAGES * PAGE, "page tables beyond the reserved pages"
+        # Every other page of the RAM blocks may be mapped; all of them hold random bytes.
+        self.pool = [
+            base + i * PAGE
+            for base, block, _ in RAM_BLOCKS
+            for i in range(TABLE_PAGES if base == first else 0, block // PAGE)
+        ]
+        assert len(self.pool) >= self.npages
+        for base, block, _ in RAM_BLOCKS:
+            self.mem.write(base, rng.randbytes(block))
+        self.pages = self.pool[: self.npages]
+        self.prot = [im.PTE_R | im.PTE_W] * self.npages  # 0: not mapped
+        self._before: list[bytes] = []
+        self._faults_before = (0, 0)
+        self._program()
+
+    def _program(self) -> None:
+        """Stream table entry, upper page-table levels, and the IOMMU's registers."""
+        mem, reg = self.mem, self.iommu.mmio_write
+        for table in (self.ddt, self.root, self.l1, *self.l0):
+            mem.write(table, bytes(PAGE))
+        entry = self.ddt + STREAM_ID * im.DDT_ENTRY_SIZE
+        mem.write_u64(entry, im.MODE_TRANSLATE | DOMAIN_ID << 16)
+        mem.write_u64(entry + 8, self.root)
+        mem.write_u64(self.root, (self.l1 >> im.PAGE_SHIFT) << im.PTE_PPN_SHIFT | im.PTE_V)
+        for i, table in enumerate(self.l0):
+            pte = (table >> im.PAGE_SHIFT) << im.PTE_PPN_SHIFT | im.PTE_V
+            mem.write_u64(self.l1 + 8 * i, pte)
+        for lo, hi, value in (
+            (im.REG_DDT_BASE_LO, im.REG_DDT_BASE_HI, self.ddt),
+            (im.REG_FQ_BASE_LO, im.REG_FQ_BASE_HI, self.fq),
+        ):
+            reg(hi, value >> 32, 4)
+            reg(lo, value & 0xFFFF_FFFF, 4)
+        reg(im.REG_DDT_LOG2, STREAM_ID.bit_length(), 4)
+        reg(im.REG_FQ_LOG2, FQ_LOG2, 4)
+        reg(im.REG_CTRL, im.CTRL_EN | im.CTRL_FQ_EN, 4)
+
+    def _write_pte(self, page: int) -> None:
+        pte = 0
+        if self.prot[page]:
+            pte = (self.pages[page] >> im.PAGE_SHIFT) << im.PTE_PPN_SHIFT | im.PTE_V
+            pte |= self.prot[page]
+        self.mem.write_u64(self.l0[page // 512] + 8 * (page % 512), pte)
+
+    def remap(self, rng: random.Random) -> None:
+        """Map every IOVA page, read-write, to a new random physical page of the pool, and
+        draw the IOTLB size and walk latency; :meth:`sync` makes it take effect."""
+        self.pages = rng.sample(self.pool, self.npages)
+        self.prot = [im.PTE_R | im.PTE_W] * self.npages
+        for page in range(self.npages):
+            self._write_pte(page)
+        self.iommu.iotlb_entries = rng.choice([4, 32])
+        self.iommu.walk_latency = rng.choice([2, 8, 30])
+
+    def protect(self, page: int, prot: int) -> None:
+        """Give IOVA page ``page`` the permissions ``prot`` (PTE R/W bits; 0 unmaps it)."""
+        self.prot[page] = prot
+        self._write_pte(page)
+
+    def sync(self) -> None:
+        """Drop the domain's IOTLB entries (INVAL_VMA ALL), fence, and start a fresh
+        fault queue; remember the physical memory and the fault counters as they are."""
+        reg, iommu = self.iommu.mmio_write, self.iommu
+        fences = iommu.mmio_read(im.REG_CMD_COMPLETED, 4)
+        for opcode, arg1 in ((im.CMD_INVAL_VMA, im.ARG1_ALL | DOMAIN_ID), (im.CMD_FENCE, 0)):
+            reg(im.REG_CMD_OPCODE, opcode, 4)
+            reg(im.REG_CMD_ARG1, arg1, 4)
+            reg(im.REG_CMD_GO, 1, 4)
+        assert iommu.mmio_read(im.REG_CMD_COMPLETED, 4) == fences + 1, "FENCE did not complete"
+        assert iommu.iotlb_used == 0, "IOTLB entries survived INVAL_VMA ALL"
+        reg(im.REG_FQ_LOG2, FQ_LOG2, 4)  # resets FQ_HEAD and FQ_TAIL
+        reg(im.REG_STATUS, 0xFFFF_FFFF, 4)
+        self._before = [self.mem.read(base, size) for base, size, _ in RAM_BLOCKS]
+        self._faults_before = (iommu.stats.fault_count, self.ram.stats.iommu_faults)
+
+    def pa(self, iova: int) -> int:
+        return self.pages[iova // PAGE] + iova % PAGE
+
+    def read(self, address: int, length: int) -> bytes:
+        out = bytearray()
+        while length > 0:
+            n = min(length, PAGE - address % PAGE)
+            out += self.mem.read(self.pa(address), n)
+            address, length = address + n, length - n
+        return bytes(out)
+
+    def write(self, address: int, data: bytes | bytearray) -> None:
+        pos = 0
+        while pos < len(data):
+            n = min(len(data) - pos, PAGE - address % PAGE)
+            self.mem.write(self.pa(address), bytes(data[pos : pos + n]))
+            address, pos = address + n, pos + n
+
+    def add_error_region(
+        self, base: int, size: int, resp: str = "SLVERR", access: str = "rw"
+    ) -> None:
+        """The physical bytes behind the bus bytes [base, base + size) (one page) answer
+        ``resp``, as :meth:`AxiMemory.add_error_region` does for a flat memory."""
+        assert base // PAGE == (base + size - 1) // PAGE, "an error region within one page"
+        self.ram.add_error_region(self.pa(base), size, resp, access)
+
+    def faults(self) -> list[im.FaultRecord]:
+        """The records queued since :meth:`sync`."""
+        tail = self.iommu.mmio_read(im.REG_FQ_TAIL, 4)
+        size = im.FQ_RECORD_SIZE
+        return [im.FaultRecord.decode(self.mem.read(self.fq + i * size, size)) for i in range(tail)]
+
+    def check(self, where: str, plans: dict[int, Plan], db: int) -> None:
+        """After an iteration: no physical byte changed outside the mapped pages (tables,
+        spare pages), and the IOMMU recorded exactly the page faults injected."""
+        keep = {p // PAGE for p in self.pages} | set(self.fq_pages)
+        for (base, size, name), before in zip(RAM_BLOCKS, self._before, strict=True):
+            changed = np.frombuffer(self.mem.read(base, size), np.uint8) != np.frombuffer(
+                before, np.uint8
+            )
+            for page in range(base // PAGE, (base + size) // PAGE):
+                if page in keep:
+                    changed[page * PAGE - base : (page + 1) * PAGE - base] = False
+            stray = np.flatnonzero(changed)
+            assert not stray.size, (
+                f"{where}: {stray.size} bytes of unmapped pages of {name} changed, "
+                f"first at {base + int(stray[0]):#x}"
+            )
+        status = self.iommu.mmio_read(im.REG_STATUS, 4)
+        bad = im.STATUS_FQ_OVF | im.STATUS_FQ_MF | im.STATUS_CMD_ERR
+        assert not status & bad, f"{where}: IOMMU STATUS {status:#x}"
+        records = self.faults()
+        faults_seen = self.iommu.stats.fault_count - self._faults_before[0]
+        refused = self.ram.stats.iommu_faults - self._faults_before[1]
+        assert faults_seen == refused == len(records), (
+            f"{where}: {faults_seen} IOMMU faults, {refused} pages refused at the port, "
+            f"{len(records)} records"
+        )
+        assert bool(status & im.STATUS_FIP) == bool(records), f"{where}: STATUS {status:#x}"
+        injected = {p.page: (c, p) for c, p in plans.items() if p.page is not None}
+        hit: set[int] = set()
+        for rec in records:
+            page = rec.iova // PAGE
+            assert page in injected, f"{where}: fault outside every injected page: {rec}"
+            chan, plan = injected[page]
+            dst = plan.writes_page()
+            event = im.EVT_F_PERMISSION if plan.fault == "read_only_dst" else im.EVT_F_TRANSLATION
+            assert (rec.event, rec.rnw) == (event, not dst), f"{where}: ch{chan}: {rec}"
+            assert (rec.stream_id, rec.domain_id) == (STREAM_ID, DOMAIN_ID), f"{where}: {rec}"
+            # At an address the chain accesses, from the victim on (bursts start on bus words).
+            starts = [(d.dst if dst else d.src, d.length) for _, d in plan.chain[plan.victim :]]
+            inside = any(s - s % db <= rec.iova < s + n for s, n in starts)
+            assert inside, f"{where}: ch{chan}: {rec} outside the chain's accesses"
+            hit.add(page)
+        missed = [f"ch{c} page {pg:#x}" for pg, (c, _) in injected.items() if pg not in hit]
+        assert not missed, f"{where}: no fault recorded for " + ", ".join(missed)
+
+
+def inject(mem: BusMemory, rng: random.Random, plan: Plan, io: IovaSpace | None = None) -> None:
     addr, d = plan.chain[plan.victim]
     if plan.fault == "data_read":
-        tb.ram.add_error_region(
+        mem.add_error_region(
             d.src + rng.randrange(d.length), 1, rng.choice(["SLVERR", "DECERR"]), "r"
         )
     elif plan.fault == "data_write":
-        tb.ram.add_error_region(
+        mem.add_error_region(
             d.dst + rng.randrange(d.length), 1, rng.choice(["SLVERR", "DECERR"]), "w"
         )
     elif plan.fault == "desc_read":
-        tb.ram.add_error_region(addr + rng.randrange(32), 1, "SLVERR", "r")
+        mem.add_error_region(addr + rng.randrange(32), 1, "SLVERR", "r")
     elif plan.fault == "status":
-        tb.ram.add_error_region(addr + r.DMAC_DESC_LEN_OFFSET, 8, "SLVERR", "w")
+        mem.add_error_region(addr + r.DMAC_DESC_LEN_OFFSET, 8, "SLVERR", "w")
+    elif plan.fault in IOMMU_PAGE_FAULTS:
+        # The whole page faults: the first descriptor of the chain that touches it is the
+        # one the error stops at.
+        assert io is not None, plan.fault
+        dst = plan.writes_page()
+        plan.page = ((d.dst if dst else d.src) + rng.randrange(d.length)) // PAGE
+        plan.victim = plan.touches(plan.page, dst)[0]
+        io.protect(plan.page, im.PTE_R if plan.fault == "read_only_dst" else 0)
 
 
 async def disturb(tb: DmacTB, chan: int, plan: Plan) -> None:
@@ -85,28 +352,48 @@ async def disturb(tb: DmacTB, chan: int, plan: Plan) -> None:
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_ABORT_LSB)
 
 
-async def one_iteration(tb: DmacTB, seed: int) -> None:
+async def one_iteration(tb: DmacTB, seed: int, io: IovaSpace | None = None) -> None:
+    """One random scenario, checked in full; with ``io`` the bus addresses go through the
+    IOMMU, remapped for this iteration, and the physical side is checked too."""
     rng = random.Random(seed)
     db, nchan = tb.params.data_bytes, tb.params.NUM_CHANNELS
+    assert isinstance(tb.ram, AxiMemory)
     tb.ram.read_latency = rng.choice([2, 2, 8, 20, 40])
     tb.ram.write_latency = rng.choice([2, 2, 8, 20, 40])
     tb.set_backpressure(rng.choice([0.0, 0.1, 0.3]))
     tb.ram.clear_error_regions()
-    tb.fill_random()
+    mem: BusMemory = tb.ram
+    if io is not None:
+        io.remap(rng)
+        mem = io
+    mem.write(0, tb.rng.randbytes(tb.mem_size))  # as tb.fill_random(), through ``mem``
     active = sorted(rng.sample(range(nchan), rng.randrange(1, nchan + 1)))
-    plans = {c: Plan(rng, c, nchan, db) for c in active}
+    faults = FAULTS if io is None else IOMMU_FAULTS
+    plans = {c: Plan(rng, c, nchan, db, faults) for c in active}
     for plan in plans.values():
-        tb.put_chain(plan.chain)
-        inject(tb, rng, plan)
+        put_chain(mem, plan.chain)
+        inject(mem, rng, plan, io)
+    for c, plan in plans.items():
+        # A refused page must belong to one channel's chain only (the layout ensures it).
+        if plan.page is not None:
+            for other, p in plans.items():
+                used = p.touches(plan.page, False) + p.touches(plan.page, True)
+                assert other == c or not used, f"page {plan.page:#x} of ch{c} shared"
+    if io is not None:
+        io.sync()
     tb.dut._log.info(
         "iteration seed %d: latency %d/%d, %s",
         seed,
         tb.ram.read_latency,
         tb.ram.write_latency,
-        ", ".join(f"ch{c} {len(p.chain)} desc {p.fault}@{p.victim}" for c, p in plans.items()),
+        ", ".join(
+            f"ch{c} {len(p.chain)} desc {p.fault}@{p.victim}"
+            + ("" if p.page is None else f" (IOVA page {p.page:#x})")
+            for c, p in plans.items()
+        ),
     )
-    original = tb.ram.read(0, tb.mem_size)
-    model = tb.model()
+    original = mem.read(0, tb.mem_size)
+    model = DmacModel(original, tb.params.ADDR_WIDTH)  # as tb.model(), through ``mem``
     expect = {c: model.run_chain(p.chain[0][0]) for c, p in plans.items()}
 
     for c, plan in plans.items():
@@ -119,7 +406,7 @@ async def one_iteration(tb: DmacTB, seed: int) -> None:
         await with_timeout(t, 100, "us")
     await ClockCycles(tb.dut.clk, 20)
 
-    mem = tb.ram.read(0, tb.mem_size)
+    mem_now = mem.read(0, tb.mem_size)
     regions: list[tuple[int, int]] = []
     for c, plan in plans.items():
         status = await tb.chan_read(c, r.DMAC_CHAN_STATUS_OFFSET)
@@ -136,14 +423,18 @@ async def one_iteration(tb: DmacTB, seed: int) -> None:
         if err == DmacErr.NONE:
             # Ran to the end: byte-exact against the reference model.
             for addr, d in plan.chain:
-                assert mem[d.dst : d.dst + d.length] == model.mem[d.dst : d.dst + d.length], where
-                assert mem[addr : addr + 32] == model.mem[addr : addr + 32], where
+                assert mem_now[d.dst : d.dst + d.length] == model.mem[d.dst : d.dst + d.length], (
+                    where
+                )
+                assert mem_now[addr : addr + 32] == model.mem[addr : addr + 32], where
             assert expect[c].completed == completed, where
-        problems = verify_chain(mem, original, plan.chain, completed, err)
+        problems = verify_chain(mem_now, original, plan.chain, completed, err)
         assert not problems, f"{where}: " + "; ".join(problems)
         regions += [(a, 32) for a, _ in plan.chain] + [(d.dst, d.length) for _, d in plan.chain]
-    stray = untouched_outside(mem, original, regions)
+    stray = untouched_outside(mem_now, original, regions)
     assert not stray, f"seed {seed}: bytes changed outside every chain, first at {stray[0]:#x}"
+    if io is not None:
+        io.check(f"seed {seed}", plans, db)
     tb.check_protocol()
 
 
@@ -154,3 +445,19 @@ async def test_random_regression(dut) -> None:  # type: ignore[no-untyped-def]
     await tb.reset()
     for _ in range(ITERATIONS):
         await one_iteration(tb, tb.rng.getrandbits(32))
+
+
+@cocotb.test()
+async def test_random_through_iommu(dut) -> None:  # type: ignore[no-untyped-def]
+    """IOMMU_ITERATIONS random scenarios with every bus address translated by the IOMMU to
+    scattered physical pages above 4 GiB, remapped each iteration, some pages refused."""
+    phys = MemoryMap(PHYS_BITS)
+    for base, size, name in RAM_BLOCKS:
+        phys.add_ram(base, size, name)
+    iommu = im.Iommu(phys.mem, is_ram=phys.is_ram)
+    tb = DmacTB(dut, mem_latency=2, reorder=True, memory_map=phys, iommu=iommu, stream_id=STREAM_ID)
+    assert isinstance(tb.ram, AxiMemory)
+    io = IovaSpace(tb.ram, iommu, tb.mem_size, tb.rng)
+    await tb.reset()
+    for _ in range(IOMMU_ITERATIONS):
+        await one_iteration(tb, tb.rng.getrandbits(32), io)
