@@ -13,7 +13,9 @@ from __future__ import annotations
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
-MAX_ORDER = 10  # largest block: 2**10 pages = 4 MiB (Linux's MAX_PAGE_ORDER)
+# Largest block: 2**10 pages = 4 MiB, today's MAX_PAGE_ORDER (older kernels and much
+# training material allow order 11, 8 MiB, through __get_free_pages).
+MAX_ORDER = 10
 
 
 def get_order(size: int) -> int:

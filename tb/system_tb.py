@@ -176,6 +176,8 @@ class SystemTB:
         """One page mapped non-cacheable in the vmalloc area, as ``dma_alloc_coherent`` gives
         a non-coherent device on arm64: (virtual address, physical address)."""
         pa = self.alloc(PAGE_SIZE)
+        linear = self.cpu.phys_to_virt(pa)  # arch_dma_prep_coherent: no line of the alias stays
+        self.cpu.dcache_clean_inval_poc(linear, linear + PAGE_SIZE)
         va = 0xFFFF_8000_0000_0000 + (pa - DRAM_BASE)
         self.cpu.map_kernel_page(va, pa, cacheable=False)
         self.cpu.write(va, bytes(PAGE_SIZE))

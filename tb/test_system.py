@@ -168,6 +168,7 @@ async def test_prefetch_during_transfer(dut: Any, variant: str) -> None:
         # In coherent mode the device's write snooped (invalidated) the prefetched lines.
         assert seen == new, f"CPU reads {len(differs(seen, new))} wrong bytes"
     assert cpu.read(flag_va, 4096 - length) == old[length:]
+    assert tb.map.read(page_pa + length, 4096 - length) == old[length:], "memory after the buffer"
     tb.check_protocol()
 
 

@@ -187,7 +187,10 @@ async def test_access_after_strict_unmap(dut: Any) -> None:
     length = NPAGES * PAGE_SIZE
     res = await rig.copy(SRC_IOVA, DST_IOVA, length)  # warms the IOTLB
     assert res.err == r.DmacErr.NONE, res
+    iommu = rig.tb.iommu
+    assert iommu is not None and iommu.iotlb_holds(rig.dom.id, SRC_IOVA)
     assert await rig.drv.iommu_unmap(rig.dom, SRC_IOVA, length) == length
+    assert not iommu.iotlb_holds(rig.dom.id, SRC_IOVA), "the strict unmap left the IOTLB entry"
     dst_before = rig.dst_snapshot()
     res = await rig.copy(SRC_IOVA, DST_IOVA, length)
     assert res.err == r.DmacErr.DATA_READ, res
@@ -210,14 +213,21 @@ async def test_stale_iotlb_after_lazy_unmap(dut: Any) -> None:
     length = NPAGES * PAGE_SIZE
     res = await rig.copy(SRC_IOVA, DST_IOVA, length)  # the IOTLB now holds the source pages
     assert res.err == r.DmacErr.NONE, res
+    iommu = rig.tb.iommu
+    assert iommu is not None
+    assert all(iommu.iotlb_holds(rig.dom.id, SRC_IOVA + i * PAGE_SIZE) for i in range(NPAGES))
     assert await rig.drv.iommu_unmap(rig.dom, SRC_IOVA, length) == length
     assert rig.drv.iova_to_phys(rig.dom, SRC_IOVA) == 0, "the page tables still map it"
     # The freed pages are reused: new contents nobody meant the device to see.
     reused = [rig.tb.rng.randbytes(PAGE_SIZE) for _ in rig.src_pages]
     for pa, data in zip(rig.src_pages, reused, strict=True):
         rig.tb.map.write(pa, data)
+    misses = iommu.stats.misses
     res = await rig.copy(SRC_IOVA, DST_IOVA, length)
     assert res.err == r.DmacErr.NONE, f"the stale IOTLB entries should still translate: {res}"
+    assert iommu.stats.misses == misses, (
+        "a page was walked again: the data did not come from the IOTLB"
+    )
     assert rig.dst_snapshot() == reused, "the device read something else than the stale pages"
     assert await rig.drv.read_faults() == []
     dut._log.info("stale IOTLB shown: %d bytes read through unmapped IOVAs", length)
@@ -266,7 +276,10 @@ async def test_detached_device_is_blocked(dut: Any) -> None:
     check_bus_errors(rig.tb, write=False)
     faults = await rig.drv.read_faults()
     assert faults and all(
-        f.event == EVT_ID_STREAM_DISABLED and f.stream_id == DMAC_STREAM_ID and f.rnw
+        f.event == EVT_ID_STREAM_DISABLED
+        and f.stream_id == DMAC_STREAM_ID
+        and f.rnw
+        and f.domain_id is None
         for f in faults
     ), [str(f) for f in faults]
     assert faults[0].iova == DESC_IOVA

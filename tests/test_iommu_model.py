@@ -755,3 +755,33 @@ def leaf_ptep(mem: PhysicalMemory, root: int, iova: int) -> int:
         assert entry & hw.PTE_V and not entry & (hw.PTE_R | hw.PTE_W | hw.PTE_X)
         table = (entry >> 10) << 12
     return table + 8 * (iova >> 12 & 0x1FF)
+
+
+def test_driver_constants_match_the_model() -> None:
+    """sw/iommu.py restates the hardware's register map, bits, opcodes and event numbers as a
+    driver header would (sw/ never imports the model); they must agree with the model."""
+    import sw.iommu as drv
+    import tb.models.iommu as hw
+
+    pairs = {f"IOMMU_{name[4:]}": name for name in dir(hw) if name.startswith("REG_")}
+    for name in dir(hw):
+        if name.startswith(("CTRL_", "STATUS_", "CMD_")) and not name.startswith("_"):
+            pairs[name] = name
+    events = {
+        "EVT_C_BAD_STREAMID": "EVT_ID_BAD_STREAMID",
+        "EVT_F_STE_FETCH": "EVT_ID_STE_FETCH",
+        "EVT_C_BAD_STE": "EVT_ID_BAD_STE",
+        "EVT_F_STREAM_DISABLED": "EVT_ID_STREAM_DISABLED",
+        "EVT_F_WALK_EABT": "EVT_ID_WALK_EABT",
+        "EVT_F_TRANSLATION": "EVT_ID_TRANSLATION_FAULT",
+        "EVT_F_PERMISSION": "EVT_ID_PERMISSION_FAULT",
+    }
+    checked = 0
+    for sw_name, hw_name in pairs.items():
+        if hasattr(drv, sw_name):
+            assert getattr(drv, sw_name) == getattr(hw, hw_name), (sw_name, hw_name)
+            checked += 1
+    for hw_name, sw_name in events.items():
+        assert getattr(drv, sw_name) == getattr(hw, hw_name), (sw_name, hw_name)
+    assert drv.CMD_ARG1_ALL == hw.ARG1_ALL and drv.CMD_ARG1_ALL_DOMAINS == hw.ARG1_ALL_DOMAINS
+    assert checked >= 25, f"only {checked} register/bit constants compared"

@@ -37,12 +37,14 @@ only decides *what* to answer and *when*:
   of its own with RAM at [0, size); a system passes its shared ``memory_map``.
 * IOMMU.  With ``iommu``, each burst is translated when its AR or AW is
   accepted, one ``iommu.translate(stream_id, iova, write)`` call per 4 KiB
-  page it touches (one, for a legal burst), with the burst's address (in a
-  later page, that page's first byte).  The cycles the IOMMU reports
-  (IOTLB hit or page-table walk) are added to that burst's latency (for a
-  write, to its B).  A page the IOMMU refuses answers ``fault_resp`` (SLVERR)
-  on every beat in it, and those beats never reach the map: no memory or
-  device is read or written.  The translation in force at AR/AW time is the
+  page it touches (one, for a legal burst), with the burst's AxADDR (in a
+  page that does not hold it, that page's first byte).  The cycles the IOMMU
+  reports (IOTLB hit or page-table walk) delay a read's first R beat; a
+  write's B comes ``write_latency`` after the later of its last W and its AW
+  plus the translation, so W data arriving meanwhile hides the translation.
+  A page the IOMMU refuses answers ``fault_resp`` (SLVERR) on every beat in
+  it, and those beats never reach the map: no memory or device is read or
+  written.  The translation in force at AR/AW time is the
   one used, so an IOTLB entry invalidated later still serves a burst accepted
   before.  ``stream_id`` names the master to the IOMMU (a number, or a
   function of the AXI ID for a master with several).
@@ -52,7 +54,7 @@ only decides *what* to answer and *when*:
   Without it the master never sees the CPU's cache, as on a non-coherent SoC.
 * Errors.  An address outside RAM and devices answers DECERR (no wrap-around).
   :meth:`AxiMemory.add_error_region` makes a range answer SLVERR or DECERR.  A
-  read beat whose bytes touch such a range (or lie beyond ``size``) returns that
+  read beat whose bytes touch such a range (or lie outside RAM and devices) returns that
   RRESP with zero data; the burst keeps all its beats and RLAST.  A write beat
   that touches one is *not written* (other beats of the burst are), and the
   burst's BRESP is the highest code among its beats (DECERR over SLVERR).  A
@@ -469,8 +471,11 @@ class _Port:
         cycles = 0
         pages: dict[int, int | None] = {}
         for page in range(lo >> PAGE_SHIFT, ((hi - 1) >> PAGE_SHIFT) + 1):
-            # The burst's own address in its first page (what a fault record reports).
-            pa, latency = iommu.translate(sid, max(lo, page << PAGE_SHIFT), write)
+            # The burst's own address in the page that holds it (what a fault record
+            # reports), the page's first byte elsewhere.
+            first = page << PAGE_SHIFT
+            at = burst.addr if first <= burst.addr < first + (1 << PAGE_SHIFT) else first
+            pa, latency = iommu.translate(sid, at, write)
             pages[page] = None if pa is None else pa >> PAGE_SHIFT
             cycles += latency
             if pa is None:
