@@ -89,29 +89,30 @@ def run_device(memory: str, quick: bool) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def _system_run(sim: str, config: str, env: dict[str, str]) -> Path:
+    """One simulator process of tb/bench_system.py on one configuration; its results file."""
+    params = {"DATA_WIDTH": 64}
+    results = run_bench(
+        sim,
+        toplevel="dmac",
+        test_module="tb.bench_system",
+        build_name="bench-system",
+        parameters=params,
+        extra_env={"DMAC_PARAMS": json.dumps(params), "BENCH_CONFIGS": json.dumps([config]), **env},
+    )
+    assert_passed(results)
+    return Path(results)
+
+
 def run_system(sim: str, quick: bool) -> list[dict[str, object]]:
     """Each configuration in a simulator process of its own, in two rounds (one with
     ``quick``); the fastest run of each configuration is kept."""
     out = BUILD_DIR / "bench" / f"system-{sim}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    params = {"DATA_WIDTH": 64}
     for _ in range(1 if quick else 2):
         for config in SYSTEM_CONFIGS:
-            results = run_bench(
-                sim,
-                toplevel="dmac",
-                test_module="tb.bench_system",
-                build_name="bench-system",
-                parameters=params,
-                extra_env={
-                    "DMAC_PARAMS": json.dumps(params),
-                    "BENCH_CONFIGS": json.dumps([config]),
-                    "BENCH_REPEAT": "1" if quick else "3",
-                    "BENCH_OUT": str(out),
-                },
-            )
-            assert_passed(results)
+            _system_run(sim, config, {"BENCH_REPEAT": "1" if quick else "3", "BENCH_OUT": str(out)})
     best: dict[str, dict[str, object]] = {}
     for line in out.read_text().splitlines():
         rec = json.loads(line)
@@ -129,21 +130,9 @@ def system_profile(sim: str) -> dict[str, float]:
     return each model file's share of all Python time (exclusive time of its functions)."""
     import pstats
 
-    params = {"DATA_WIDTH": 64}
-    results = run_bench(
-        sim,
-        toplevel="dmac",
-        test_module="tb.bench_system",
-        build_name="bench-system",
-        parameters=params,
-        extra_env={
-            "DMAC_PARAMS": json.dumps(params),
-            "BENCH_CONFIGS": json.dumps(["iommu+coherent"]),
-            "BENCH_REPEAT": "1",
-            "COCOTB_ENABLE_PROFILING": "1",
-        },
+    results = _system_run(
+        sim, "iommu+coherent", {"BENCH_REPEAT": "1", "COCOTB_ENABLE_PROFILING": "1"}
     )
-    assert_passed(results)
     stats = pstats.Stats(str(Path(results).parent / "cocotb.pstat")).stats  # type: ignore[attr-defined]
     total = sum(v[2] for v in stats.values())
     share = dict.fromkeys(MODEL_FILES, 0.0)
