@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import cocotb
+from cocotb.triggers import with_timeout
 
 from sw import dmac_regs as r
 from sw.platform import IRQ_NONE
@@ -265,9 +266,8 @@ async def test_interrupt_handlers(dut: Any) -> None:
 
     cpu.free_irq(DMAC_IRQ, not_mine)
     cpu.request_irq(DMAC_IRQ, tb._dmac_irq, "dmac")  # enables the line again
-    for _ in range(50):
-        if not dut.irq.value:
-            break
-        await cpu.delay(10)
+    # The handler signals once its acknowledging write has completed (its B is back).
+    await with_timeout(tb._irq_event.wait(), 20, "us")
+    await cpu.delay(2)
     assert dut.irq.value == 0, "the re-registered handler did not acknowledge the interrupt"
     tb.check_protocol()
