@@ -128,7 +128,6 @@ module dmac_lane #(
 localparam DATA_BYTES = DATA_WIDTH / 8;
 localparam SIZE = $clog2(DATA_BYTES);
 localparam COUNT_WIDTH = 33;
-localparam IN_W = 36;
 // Jobs between dispatch and status write-back at most, and their numbering
 localparam JOB_DEPTH = 8;
 localparam SEQ_W = 4;
@@ -162,7 +161,6 @@ reg  [SEQ_W-1:0]      retire_seq_reg;
 reg  [63:0]           last_addr_reg;
 reg  [63:0]           fail_desc_reg;
 reg  [31:0]           fail_residue_reg;
-reg  [IN_W-1:0]       in_total_reg;
 
 wire clear;
 
@@ -550,7 +548,7 @@ dmac_wr_mover #(
     .MAX_OUTSTANDING(MAX_OUTSTANDING),
     .COUNT_WIDTH(COUNT_WIDTH),
     .SEQ_W(SEQ_W),
-    .IN_W(IN_W)
+    .FIFO_DEPTH(FIFO_DEPTH)
 ) wr_mover_inst (
     .clk(clk),
     .rst(rst),
@@ -564,7 +562,7 @@ dmac_wr_mover #(
     .job_dev(awq_dev),
     .job_size({1'b0, awq_size}),
     .job_fixed(awq_fixed),
-    .in_total(in_total_reg),
+    .in_push(rd_beat_valid),
     .aw_seq(aw_seq),
     .aw_allow(aw_allow),
     .hold(pause),
@@ -845,10 +843,6 @@ always @(posedge clk) begin
     cpl_valid  <= 1'b0;
     halt_valid <= 1'b0;
 
-    if (rd_beat_valid) begin
-        in_total_reg <= in_total_reg + 1'b1;
-    end
-
     if (cq_push) begin
         disp_seq_reg <= disp_seq_reg + 1'b1;
     end
@@ -975,7 +969,6 @@ always @(posedge clk) begin
         err_valid_reg   <= 1'b0;
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
-        in_total_reg    <= 0;
         acc_reg         <= 32'd0;
         cur_valid_reg   <= 1'b0;
         svc_busy_reg    <= 1'b0;
@@ -995,7 +988,6 @@ always @(posedge clk) begin
         err_valid_reg   <= 1'b0;
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
-        in_total_reg    <= 0;
         acc_reg         <= 32'd0;
         cur_valid_reg   <= 1'b0;
         svc_busy_reg    <= 1'b0;

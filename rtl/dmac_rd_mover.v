@@ -91,7 +91,7 @@ localparam DATA_BYTES = DATA_WIDTH / 8;
 wire unused_resp = &{1'b0, r_resp[0]};
 localparam SIZE = $clog2(DATA_BYTES);
 // Counters of FIFO entries are 16 bits wide (FIFO_DEPTH <= 16384).
-localparam CREDIT_W = 16;
+localparam CREDIT_W = $clog2(FIFO_DEPTH) + 1;
 localparam OUT_W = $clog2(MAX_OUTSTANDING) + 1;
 
 reg [ADDR_WIDTH-1:0]  addr_reg;
@@ -103,6 +103,17 @@ reg                   fixed_reg;
 reg [CREDIT_W-1:0]    credit_reg;
 reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
+// A job is loaded and has bursts left to issue
+reg                   busy_reg;
+// The planned burst
+reg                   plan_valid_reg;
+reg [ADDR_WIDTH-1:0]  plan_addr_reg;
+reg [7:0]             plan_len_reg;
+reg [CREDIT_W-1:0]    plan_words_reg;
+reg [SEQ_W-1:0]       plan_seq_reg;
+reg                   plan_dev_reg;
+reg [2:0]             plan_size_reg;
+reg                   plan_fixed_reg;
 
 reg [ADDR_WIDTH-1:0]  araddr_reg;
 reg [7:0]             arlen_reg;
@@ -111,6 +122,7 @@ reg [1:0]             arburst_reg;
 reg                   arvalid_reg;
 
 wire [8:0] mem_beats;
+wire       mem_last;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -119,17 +131,21 @@ dmac_burst_len #(
 ) burst_len_inst (
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
-    .beats(mem_beats)
+    .beats(mem_beats),
+    .last(mem_last)
 );
 
-// A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
-wire [8:0]  burst_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
-// FIFO words the burst fills: device elements are packed into words.
-wire [15:0] dev_bytes   = {7'd0, burst_beats} << size_reg;
-wire [15:0] burst_words = dev_reg ? (dev_bytes + DATA_BYTES[15:0] - 16'd1) >> SIZE
-                                  : {7'd0, burst_beats};
+// Two stages, so that no cycle chains wide arithmetic: the plan stage cuts
+// the next burst off the job (its length and the FIFO entries it needs)
+// into a register, refilled in the cycle the issue stage empties it, and
+// the issue stage sends it once the FIFO has room for it.
+wire [8:0]  calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
+wire [15:0] dev_bytes  = {7'd0, calc_beats} << size_reg;
+wire [15:0] calc_words = dev_reg ? (dev_bytes + DATA_BYTES[15:0] - 16'd1) >> SIZE
+                                 : {7'd0, calc_beats};
+// A burst needs at most MAX_BURST_LEN <= FIFO_DEPTH entries.
+wire unused_words = &{1'b0, calc_words[15:CREDIT_W]};
 
-// Start address, job and kind of each burst in flight, in issue order (same ID: data returns in order).
 wire [ADDR_WIDTH-1:0] inflight_addr;
 wire [SEQ_W-1:0]      inflight_seq;
 wire                  inflight_dev;
@@ -140,8 +156,9 @@ wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
-wire issue = (!arvalid_reg || m_axi_arready) && !stop && !hold && beats_left_reg != 0 && !inflight_full
-           && credit_reg >= burst_words;
+wire issue = plan_valid_reg && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
+           && credit_reg >= plan_words_reg;
+wire plan_calc = busy_reg && !stop && (!plan_valid_reg || issue);
 
 dmac_fifo #(
     .WIDTH(ADDR_WIDTH + SEQ_W + 5),
@@ -150,7 +167,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({fixed_reg, size_reg, dev_reg, seq_reg, addr_reg}),
+    .wr_data({plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg, plan_addr_reg}),
     .wr_en(issue),
     .full(inflight_full),
     .rd_data({inflight_fixed, inflight_size, inflight_dev, inflight_seq, inflight_addr}),
@@ -191,7 +208,9 @@ assign beat_poison = poison_reg || r_bad || (inflight_dev && pack_poison_reg);
 assign beat_valid  = r_beat && (!inflight_dev || word_full);
 
 assign quiet = !arvalid_reg && outstanding_reg == 0;
-assign ready = beats_left_reg == 0;
+// Every read of the jobs taken so far is issued (a stop must not cut an
+// earlier job short).
+assign ready = !busy_reg && !plan_valid_reg;
 
 always @(posedge clk) begin
     err      <= 1'b0;
@@ -211,18 +230,33 @@ always @(posedge clk) begin
     end
 
     if (issue) begin
-        araddr_reg     <= addr_reg;
-        arlen_reg      <= burst_beats[7:0] - 8'd1;
-        arsize_reg     <= dev_reg ? size_reg : SIZE[2:0];
-        arburst_reg    <= (dev_reg && fixed_reg) ? 2'b00 : 2'b01;
+        araddr_reg     <= plan_addr_reg;
+        arlen_reg      <= plan_len_reg;
+        arsize_reg     <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
+        arburst_reg    <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
         arvalid_reg    <= 1'b1;
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
+        plan_valid_reg <= 1'b0;
+    end
+
+    if (plan_calc) begin
+        plan_valid_reg <= 1'b1;
+        plan_addr_reg  <= addr_reg;
+        plan_len_reg   <= calc_beats[7:0] - 8'd1;
+        plan_words_reg <= calc_words[CREDIT_W-1:0];
+        plan_seq_reg   <= seq_reg;
+        plan_dev_reg   <= dev_reg;
+        plan_size_reg  <= size_reg;
+        plan_fixed_reg <= fixed_reg;
+        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, calc_beats} << SIZE);
+        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
+        if (dev_reg || mem_last) begin
+            busy_reg <= 1'b0;
+        end
     end
 
     credit_reg <= credit_reg
-                - (issue ? burst_words : 16'd0)
-                + {15'd0, fifo_rd_en};
+                - (issue ? plan_words_reg : {CREDIT_W{1'b0}})
+                + {{(CREDIT_W-1){1'b0}}, fifo_rd_en};
     outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
                                        - {{(OUT_W-1){1'b0}}, r_burst_done};
 
@@ -235,10 +269,12 @@ always @(posedge clk) begin
 
     // A stopped job is abandoned: nothing of it may be issued later.
     if (stop) begin
-        beats_left_reg <= 0;
+        busy_reg       <= 1'b0;
+        plan_valid_reg <= 1'b0;
     end
 
     if (start && ready) begin
+        busy_reg       <= 1'b1;
         addr_reg       <= start_addr;
         beats_left_reg <= start_beats;
         seq_reg        <= start_seq;
@@ -248,7 +284,8 @@ always @(posedge clk) begin
     end
 
     if (rst || clear) begin
-        beats_left_reg  <= 0;
+        busy_reg        <= 1'b0;
+        plan_valid_reg  <= 1'b0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
         outstanding_reg <= 0;
         poison_reg      <= 1'b0;

@@ -32,8 +32,8 @@ module dmac_wr_mover #(
     parameter COUNT_WIDTH = 33,
     // Width of the job sequence numbers
     parameter SEQ_W = 4,
-    // Width of the running count of source beats
-    parameter IN_W = 36
+    // Data FIFO entries (bounds the source beats waiting to be announced)
+    parameter FIFO_DEPTH = 128
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -52,8 +52,8 @@ module dmac_wr_mover #(
     input  wire [2:0]                   job_size,
     input  wire                         job_fixed,
 
-    // Source beats pushed into the data FIFO since the last clear
-    input  wire [IN_W-1:0]              in_total,
+    // A source beat went into the data FIFO
+    input  wire                         in_push,
     // The job whose bursts AW announces now (or will announce next)
     output reg  [SEQ_W-1:0]             aw_seq,
     // Bursts of job aw_seq may be announced
@@ -111,20 +111,44 @@ wire unused_resp = &{1'b0, b_resp[0]};
 
 /*
  * AW side: the job being announced
+ *
+ * A two-stage pipeline, so that no cycle chains wide arithmetic: the plan
+ * stage cuts the next burst off the job (length, whether it is the job's
+ * last, the source beats it needs) into a register, and the announce stage
+ * sends the registered burst once its data is in the FIFO.  The plan stage
+ * refills the register in the cycle the announce stage empties it, so
+ * bursts can go out back to back.  Source beats are counted relative to the
+ * job's progress, so every compare is as narrow as a burst.
  */
+localparam AV_W = $clog2(FIFO_DEPTH) + 2;
+
+// Plan stage: what is left of the job at the head of the job queue
 reg                   loaded_reg;
 reg [ADDR_WIDTH-1:0]  addr_reg;
 reg [COUNT_WIDTH-1:0] beats_left_reg;
-reg [COUNT_WIDTH-1:0] claimed_reg;
-reg [COUNT_WIDTH-1:0] in_beats_reg;
+// Source beats of the job not claimed by a planned burst
+reg [COUNT_WIDTH-1:0] in_left_reg;
 reg                   lead_reg;
 reg                   dev_reg;
 reg [2:0]             size_reg;
 reg                   fixed_reg;
-// Running count of source beats of the jobs before this one
-reg [IN_W-1:0]        base_reg;
+
+// Announce stage: the planned burst
+reg                   plan_valid_reg;
+reg [ADDR_WIDTH-1:0]  plan_addr_reg;
+reg [7:0]             plan_len_reg;
+reg                   plan_last_reg;
+// Source beats it needs in the FIFO, and those it takes from the count
+reg [9:0]             plan_need_reg;
+reg [AV_W-1:0]        plan_claim_reg;
+reg                   plan_dev_reg;
+reg [2:0]             plan_size_reg;
+reg                   plan_fixed_reg;
+// Source beats in the FIFO beyond those the announced bursts claimed
+reg [AV_W-1:0]        avail_reg;
 
 wire [8:0] mem_beats;
+wire       mem_last;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -133,25 +157,36 @@ dmac_burst_len #(
 ) burst_len_inst (
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
-    .beats(mem_beats)
+    .beats(mem_beats),
+    .last(mem_last)
 );
 
 // A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
-wire [8:0] burst_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
+wire [8:0] calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
+wire       calc_last  = dev_reg || mem_last;
+// Source beats the burst needs beyond those claimed before it: output k
+// takes input k (and input k+1 with a lead), never past the job's last; a
+// device burst takes them all.  It claims its own output beats, the job's
+// last burst all the source beats left (one more or less than its outputs).
+wire [9:0] calc_span  = {1'b0, calc_beats} + {9'd0, lead_reg};
+wire       in_small   = in_left_reg[COUNT_WIDTH-1:10] == {(COUNT_WIDTH-10){1'b0}};
+wire [9:0] calc_need  = (dev_reg || (in_small && in_left_reg[9:0] < calc_span))
+                      ? in_left_reg[9:0] : calc_span;
+wire [9:0] calc_claim = calc_last ? in_left_reg[9:0] : {1'b0, calc_beats};
 
-// Source beats the job's output beats up to the end of this burst need:
-// output k takes input k (and input k+1 with a lead), never past the last.
-wire [COUNT_WIDTH:0] upto = {1'b0, claimed_reg} + {{(COUNT_WIDTH-8){1'b0}}, burst_beats}
-                          + {{COUNT_WIDTH{1'b0}}, lead_reg};
-wire [COUNT_WIDTH:0] need = (dev_reg || upto > {1'b0, in_beats_reg}) ? {1'b0, in_beats_reg} : upto;
-wire [IN_W-1:0]      avail = in_total - base_reg;
-wire                 have_data = $signed(avail) >= $signed({{(IN_W-COUNT_WIDTH-1){1'b0}}, need});
-wire                 burst_ends_job = beats_left_reg == {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
+localparam CMP_W = AV_W > 10 ? AV_W : 10;
+wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
+wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need_reg};
+wire             have_data = avail_cmp >= need_cmp;
+// A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN holds.
+wire [CMP_W-1:0] claim_cmp = {{(CMP_W-10){1'b0}}, calc_claim};
+wire unused_claim = &{1'b0, claim_cmp};
 
 wire wq_full;
 wire bq_full;
-wire issue = loaded_reg && beats_left_reg != 0 && aw_allow && !hold
-          && (!aw_valid || aw_ready) && !wq_full && !bq_full && have_data;
+wire issue = plan_valid_reg && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
+          && have_data;
+wire plan_calc = loaded_reg && (!plan_valid_reg || issue);
 
 assign job_pop = job_valid && !loaded_reg;
 
@@ -178,7 +213,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({addr_reg[SIZE-1:0], fixed_reg, size_reg, dev_reg, burst_beats[7:0] - 8'd1}),
+    .wr_data({plan_addr_reg[SIZE-1:0], plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_len_reg}),
     .wr_en(issue),
     .full(wq_full),
     .rd_data({wq_lane, wq_fixed, wq_size, wq_dev, wq_len}),
@@ -244,7 +279,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({aw_seq, burst_ends_job, burst_beats[7:0] - 8'd1, addr_reg}),
+    .wr_data({aw_seq, plan_last_reg, plan_len_reg, plan_addr_reg}),
     .wr_en(issue),
     .full(bq_full),
     .rd_data({bq_seq, bq_last, bq_len, bq_addr}),
@@ -269,32 +304,48 @@ always @(posedge clk) begin
         aw_valid <= 1'b0;
     end
 
+    if (issue) begin
+        aw_addr        <= plan_addr_reg;
+        aw_len         <= plan_len_reg;
+        aw_size        <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
+        aw_burst       <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
+        aw_valid       <= 1'b1;
+        plan_valid_reg <= 1'b0;
+        if (plan_last_reg) begin
+            aw_seq <= aw_seq + 1'b1;
+        end
+    end
+
+    avail_reg <= avail_reg + {{(AV_W-1){1'b0}}, in_push}
+               - (issue ? plan_claim_reg : {AV_W{1'b0}});
+
+    if (plan_calc) begin
+        plan_valid_reg <= 1'b1;
+        plan_addr_reg  <= addr_reg;
+        plan_len_reg   <= calc_beats[7:0] - 8'd1;
+        plan_last_reg  <= calc_last;
+        plan_need_reg  <= calc_need;
+        plan_claim_reg <= claim_cmp[AV_W-1:0];
+        plan_dev_reg   <= dev_reg;
+        plan_size_reg  <= size_reg;
+        plan_fixed_reg <= fixed_reg;
+        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, calc_beats} << SIZE);
+        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
+        in_left_reg    <= in_left_reg - {{(COUNT_WIDTH-10){1'b0}}, calc_claim};
+        if (calc_last) begin
+            loaded_reg <= 1'b0;
+        end
+    end
+
     if (job_pop) begin
         loaded_reg     <= 1'b1;
         addr_reg       <= job_addr;
         beats_left_reg <= job_out_beats;
-        claimed_reg    <= 0;
-        in_beats_reg   <= job_in_beats;
+        in_left_reg    <= job_in_beats;
         lead_reg       <= job_lead;
         dev_reg        <= job_dev;
         size_reg       <= job_size;
         fixed_reg      <= job_fixed;
-    end
-
-    if (issue) begin
-        aw_addr        <= addr_reg;
-        aw_len         <= burst_beats[7:0] - 8'd1;
-        aw_size        <= dev_reg ? size_reg : SIZE[2:0];
-        aw_burst       <= (dev_reg && fixed_reg) ? 2'b00 : 2'b01;
-        aw_valid       <= 1'b1;
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, burst_beats} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
-        claimed_reg    <= claimed_reg + {{(COUNT_WIDTH-9){1'b0}}, burst_beats};
-        if (burst_ends_job) begin
-            loaded_reg <= 1'b0;
-            base_reg   <= base_reg + {{(IN_W-COUNT_WIDTH){1'b0}}, in_beats_reg};
-            aw_seq     <= aw_seq + 1'b1;
-        end
     end
 
     if (w_fire) begin
@@ -322,8 +373,8 @@ always @(posedge clk) begin
 
     if (rst || clear) begin
         loaded_reg     <= 1'b0;
-        beats_left_reg <= 0;
-        base_reg       <= 0;
+        plan_valid_reg <= 1'b0;
+        avail_reg      <= {AV_W{1'b0}};
         aw_seq         <= 0;
         aw_valid       <= 1'b0;
         wbeat_reg      <= 0;
