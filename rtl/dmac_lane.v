@@ -273,8 +273,8 @@ wire                  d_bad      = t_err != DMAC_ERR_NONE;
 
 wire rd_ready;
 wire cq_full;
-wire can_take = running_reg && !halting_reg && !err_valid_reg && !stop_all_reg && !cq_full
-             && rd_ready;
+wire can_take = running_reg && !halting_reg && !err_valid_reg && !bad_ev_reg && !stop_all_reg
+             && !cq_full && rd_ready;
 
 // The current device descriptor, served request by request
 reg                   cur_valid_reg;
@@ -798,46 +798,49 @@ assign clear = halting_reg && quiet_all;
 
 /*
  * First failing job
+ *
+ * The candidates (the failure recorded so far, a bad descriptor taken the
+ * cycle before, a read error, a write error, an abort) are all registered;
+ * the one with the lowest job number wins (by distance from the oldest job
+ * in flight, earlier candidates on a tie), chosen as a tree of pairwise
+ * picks rather than a chain.  A bad descriptor stops dispatch at once
+ * (bad_ev_reg), and is recorded a cycle later.
  */
-reg              rec_valid;
-reg [3:0]        rec_code;
-reg [63:0]       rec_addr;
-reg [SEQ_W-1:0]  rec_seq;
+localparam CAND_W = 1 + 4 + 64 + SEQ_W;
+reg                   bad_ev_reg;
+reg  [3:0]            bad_ev_code_reg;
+reg  [63:0]           bad_ev_addr_reg;
+reg  [SEQ_W-1:0]      bad_ev_seq_reg;
 wire [64:0] rd_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, rd_err_addr};
 wire [64:0] wr_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, wr_err_addr};
 wire [64:0] d_addr_ext      = {{(65-ADDR_WIDTH){1'b0}}, d_addr};
 wire unused_ext = &{1'b0, rd_err_addr_ext[64], wr_err_addr_ext[64], d_addr_ext[64]};
 
-always @* begin
-    rec_valid = err_valid_reg;
-    rec_code  = err_code_reg;
-    rec_addr  = err_addr_reg;
-    rec_seq   = err_seq_reg;
-    if (take_bad && (!rec_valid || seq_before(disp_seq_reg, rec_seq, retire_seq_reg))) begin
-        rec_valid = 1'b1;
-        rec_code  = t_err;
-        rec_addr  = d_fetched ? d_addr_ext[63:0] : bad_ptr;
-        rec_seq   = disp_seq_reg;
+// {valid, code, address, sequence number}
+wire [CAND_W-1:0] cand_rec   = {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg};
+wire [CAND_W-1:0] cand_bad   = {bad_ev_reg, bad_ev_code_reg, bad_ev_addr_reg, bad_ev_seq_reg};
+wire [CAND_W-1:0] cand_rd    = {rd_err, DMAC_ERR_DATA_READ, rd_err_addr_ext[63:0], rd_err_seq};
+wire [CAND_W-1:0] cand_wr    = {wr_err, DMAC_ERR_DATA_WRITE, wr_err_addr_ext[63:0], wr_err_seq};
+wire [CAND_W-1:0] cand_abort = {abort_reg, DMAC_ERR_ABORTED, 64'd0, aw_seq};
+
+// The earlier of two candidates: a, unless only b is valid or b's job comes first.
+function [CAND_W-1:0] first_of;
+    input [CAND_W-1:0] a;
+    input [CAND_W-1:0] b;
+    input [SEQ_W-1:0]  oldest;
+    begin
+        if (!a[CAND_W-1] || (b[CAND_W-1] && seq_before(b[SEQ_W-1:0], a[SEQ_W-1:0], oldest))) begin
+            first_of = b;
+        end else begin
+            first_of = a;
+        end
     end
-    if (rd_err && (!rec_valid || seq_before(rd_err_seq, rec_seq, retire_seq_reg))) begin
-        rec_valid = 1'b1;
-        rec_code  = DMAC_ERR_DATA_READ;
-        rec_addr  = rd_err_addr_ext[63:0];
-        rec_seq   = rd_err_seq;
-    end
-    if (wr_err && (!rec_valid || seq_before(wr_err_seq, rec_seq, retire_seq_reg))) begin
-        rec_valid = 1'b1;
-        rec_code  = DMAC_ERR_DATA_WRITE;
-        rec_addr  = wr_err_addr_ext[63:0];
-        rec_seq   = wr_err_seq;
-    end
-    if (abort_reg && (!rec_valid || seq_before(aw_seq, rec_seq, retire_seq_reg))) begin
-        rec_valid = 1'b1;
-        rec_code  = DMAC_ERR_ABORTED;
-        rec_addr  = 64'd0;
-        rec_seq   = aw_seq;
-    end
-end
+endfunction
+
+wire [CAND_W-1:0] win_ab = first_of(cand_rec, cand_bad, retire_seq_reg);
+wire [CAND_W-1:0] win_cd = first_of(cand_rd, cand_wr, retire_seq_reg);
+wire [CAND_W-1:0] win    = first_of(first_of(win_ab, win_cd, retire_seq_reg), cand_abort,
+                                    retire_seq_reg);
 
 always @(posedge clk) begin
     cpl_valid  <= 1'b0;
@@ -885,11 +888,12 @@ always @(posedge clk) begin
         retire_seq_reg <= retire_seq_reg + 1'b1;
     end
 
+    bad_ev_reg      <= take_bad;
+    bad_ev_code_reg <= t_err;
+    bad_ev_addr_reg <= d_fetched ? d_addr_ext[63:0] : bad_ptr;
+    bad_ev_seq_reg  <= disp_seq_reg;
     if (running_reg && !halting_reg) begin
-        err_valid_reg <= rec_valid;
-        err_code_reg  <= rec_code;
-        err_addr_reg  <= rec_addr;
-        err_seq_reg   <= rec_seq;
+        {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg} <= win;
     end
     if (abort_cmd && running_reg && !halting_reg) begin
         abort_reg <= 1'b1;
@@ -967,6 +971,7 @@ always @(posedge clk) begin
         stop_all_reg    <= 1'b0;
         abort_reg       <= 1'b0;
         err_valid_reg   <= 1'b0;
+        bad_ev_reg      <= 1'b0;
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
         acc_reg         <= 32'd0;
@@ -986,6 +991,7 @@ always @(posedge clk) begin
         stop_all_reg    <= 1'b0;
         abort_reg       <= 1'b0;
         err_valid_reg   <= 1'b0;
+        bad_ev_reg      <= 1'b0;
         disp_seq_reg    <= 0;
         retire_seq_reg  <= 0;
         acc_reg         <= 32'd0;
