@@ -274,7 +274,7 @@ wire                  d_bad      = t_err != DMAC_ERR_NONE;
 wire rd_ready;
 wire cq_full;
 wire can_take = running_reg && !halting_reg && !err_valid_reg && !bad_ev_reg && !stop_all_reg
-             && !cq_full && rd_ready;
+             && !cq_full && rd_ready && !x_push_reg;
 
 // The current device descriptor, served request by request
 reg                   cur_valid_reg;
@@ -307,37 +307,73 @@ wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
 wire [4:0]  req_elems_raw = req_burst ? max_elems : 5'd1;
 wire [8:0]  burst_cap = MAX_BURST_LEN > 16 ? 9'd16 : MAX_BURST_LEN[8:0];
 wire [4:0]  req_elems = {4'd0, req_elems_raw} > burst_cap ? burst_cap[4:0] : req_elems_raw;
-wire [31:0] req_bytes = {27'd0, req_elems} << cfg_width;
+// At most 16 elements of at most 8 bytes: 128 bytes.
+wire [7:0]  req_bytes = {3'd0, req_elems} << cfg_width;
 // An INCR device burst stops at the 4 KiB boundary.
 wire [12:0] to_4k     = 13'h1000 - {1'b0, cur_dev_reg[11:0]};
-wire [31:0] room_4k   = cfg_dev_incr ? {19'd0, to_4k} : 32'hFFFF_FFFF;
-wire [31:0] cap_bytes = req_bytes < room_4k ? req_bytes : room_4k;
-wire [31:0] job_bytes = cap_bytes < cur_left_reg ? cap_bytes : cur_left_reg;
-wire        job_end   = job_bytes == cur_left_reg || req_last;
+wire        fits_4k   = !cfg_dev_incr || to_4k[12:8] != 5'd0 || to_4k[7:0] >= req_bytes;
+wire [7:0]  cap_bytes = fits_4k ? req_bytes : to_4k[7:0];
+// The request takes what is left of the descriptor when that is no more than its cap.
+wire        left_fits = cur_left_reg[31:8] == 24'd0 && cur_left_reg[7:0] <= cap_bytes;
+wire [31:0] job_bytes = left_fits ? cur_left_reg : {24'd0, cap_bytes};
+wire        job_end   = left_fits || req_last;
 wire [ADDR_WIDTH-1:0] job_step = {{(ADDR_WIDTH-32){1'b0}}, job_bytes};
 
-// The job: a whole memory-to-memory descriptor, or one request's worth
-wire                  job_good = take_mem || dev_job;
-wire [ADDR_WIDTH-1:0] j_src     = dev_job ? (cfg_flow == FLOW_DEV2MEM ? cur_dev_reg : cur_mem_reg) : d_src;
-wire [ADDR_WIDTH-1:0] j_dst     = dev_job ? (cfg_flow == FLOW_MEM2DEV ? cur_dev_reg : cur_mem_reg) : d_dst;
-wire [31:0]           j_len     = dev_job ? job_bytes : d_len;
-wire                  j_src_dev = dev_job && cfg_flow == FLOW_DEV2MEM;
-wire                  j_dst_dev = dev_job && cfg_flow == FLOW_MEM2DEV;
-wire                  cq_push   = take_bad || job_good;
+// The job: a whole memory-to-memory descriptor, or one request's worth.
+// Dispatch is two stages: the choice above is registered here (x_*), and
+// the job's beat counts are worked out from those registers as it is
+// queued and handed to the read mover in the next cycle.
+wire job_good = take_mem || dev_job;
+wire cq_push  = take_bad || job_good;
+
+reg                   x_push_reg;
+reg                   x_job_reg;
+reg [ADDR_WIDTH-1:0]  x_src_reg;
+reg [ADDR_WIDTH-1:0]  x_dst_reg;
+reg [31:0]            x_len_reg;
+reg                   x_src_dev_reg;
+reg                   x_dst_dev_reg;
+reg [1:0]             x_width_reg;
+reg                   x_fixed_reg;
+// The completion entry: {bad, fetched, descriptor}, {irq, last, end}, descriptor length
+reg [ADDR_WIDTH+1:0]  x_head_reg;
+reg [2:0]             x_flags_reg;
+reg [31:0]            x_dlen_reg;
+
+always @(posedge clk) begin
+    x_push_reg <= cq_push;
+    x_job_reg  <= job_good;
+    if (cq_push) begin
+        x_src_reg     <= dev_job ? (cfg_flow == FLOW_DEV2MEM ? cur_dev_reg : cur_mem_reg) : d_src;
+        x_dst_reg     <= dev_job ? (cfg_flow == FLOW_MEM2DEV ? cur_dev_reg : cur_mem_reg) : d_dst;
+        x_len_reg     <= dev_job ? job_bytes : d_len;
+        x_src_dev_reg <= dev_job && cfg_flow == FLOW_DEV2MEM;
+        x_dst_dev_reg <= dev_job && cfg_flow == FLOW_MEM2DEV;
+        x_width_reg   <= cfg_width;
+        x_fixed_reg   <= !cfg_dev_incr;
+        x_head_reg    <= dev_job ? {1'b0, 1'b1, cur_addr_reg} : {d_bad, d_fetched, d_addr};
+        x_flags_reg   <= dev_job ? {cur_irq_reg, cur_last_reg, job_end} : {d_irq, d_last, 1'b1};
+        x_dlen_reg    <= dev_job ? cur_len_reg : d_len;
+    end
+    if (rst || clear) begin
+        x_push_reg <= 1'b0;
+        x_job_reg  <= 1'b0;
+    end
+end
 
 // Any byte alignment: the read side fetches the bus words covering the
 // source range, the write side writes those covering the destination
 // range, and the realigner shifts bytes between the two.  A device side is
 // seen as words packed from offset 0.
 localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
-wire [SIZE-1:0]        src_off   = j_src_dev ? {SIZE{1'b0}} : j_src[SIZE-1:0];
-wire [SIZE-1:0]        dst_off   = j_dst_dev ? {SIZE{1'b0}} : j_dst[SIZE-1:0];
-wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, j_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, j_len} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] elems     = {1'b0, j_len} >> cfg_width;
-wire [SIZE-1:0]        last_lane = dst_off + j_len[SIZE-1:0] - 1'b1;
-wire [ADDR_WIDTH-1:0]  src_word  = j_src_dev ? j_src : {j_src[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
-wire [ADDR_WIDTH-1:0]  dst_word  = j_dst_dev ? j_dst : {j_dst[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+wire [SIZE-1:0]        src_off   = x_src_dev_reg ? {SIZE{1'b0}} : x_src_reg[SIZE-1:0];
+wire [SIZE-1:0]        dst_off   = x_dst_dev_reg ? {SIZE{1'b0}} : x_dst_reg[SIZE-1:0];
+wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
+wire [COUNT_WIDTH-1:0] elems     = {1'b0, x_len_reg} >> x_width_reg;
+wire [SIZE-1:0]        last_lane = dst_off + x_len_reg[SIZE-1:0] - 1'b1;
+wire [ADDR_WIDTH-1:0]  src_word  = x_src_dev_reg ? x_src_reg : {x_src_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
+wire [ADDR_WIDTH-1:0]  dst_word  = x_dst_dev_reg ? x_dst_reg : {x_dst_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 
 /*
  * Read mover -> data FIFO
@@ -370,13 +406,13 @@ dmac_rd_mover #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .start(job_good),
+    .start(x_job_reg),
     .start_addr(src_word),
-    .start_beats(j_src_dev ? elems : rd_beats),
+    .start_beats(x_src_dev_reg ? elems : rd_beats),
     .start_seq(disp_seq_reg),
-    .start_dev(j_src_dev),
-    .start_size({1'b0, cfg_width}),
-    .start_fixed(!cfg_dev_incr),
+    .start_dev(x_src_dev_reg),
+    .start_size({1'b0, x_width_reg}),
+    .start_fixed(x_fixed_reg),
     .ready(rd_ready),
     .stop(err_valid_reg || stop_all_reg || halting_reg),
     .hold(pause),
@@ -441,7 +477,7 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     .wr_data({src_off, dst_off, rd_beats, wr_beats, last_lane}),
-    .wr_en(job_good),
+    .wr_en(x_job_reg),
     .full(),
     .rd_data({al_src_off, al_dst_off, al_in_beats, al_out_beats, al_last_lane}),
     .rd_valid(alq_valid),
@@ -498,9 +534,9 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({j_dst_dev, cfg_width, !cfg_dev_incr, dst_word, j_dst_dev ? elems : wr_beats,
+    .wr_data({x_dst_dev_reg, x_width_reg, x_fixed_reg, dst_word, x_dst_dev_reg ? elems : wr_beats,
               rd_beats, src_off >= dst_off}),
-    .wr_en(job_good),
+    .wr_en(x_job_reg),
     .full(),
     .rd_data({awq_dev, awq_size, awq_fixed, awq_addr, awq_out_beats, awq_in_beats, awq_lead}),
     .rd_valid(awq_valid),
@@ -618,11 +654,8 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({dev_job ? {1'b0, 1'b1, cur_addr_reg} : {d_bad, d_fetched, d_addr},
-              j_len, dst_off,
-              dev_job ? {cur_irq_reg, cur_last_reg, job_end} : {d_irq, d_last, 1'b1},
-              j_dst_dev, dev_job ? cur_len_reg : d_len}),
-    .wr_en(cq_push),
+    .wr_data({x_head_reg, x_len_reg, dst_off, x_flags_reg, x_dst_dev_reg, x_dlen_reg}),
+    .wr_en(x_push_reg),
     .full(cq_full),
     .rd_data({c_bad, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_end, c_dst_dev, c_dlen}),
     .rd_valid(cq_valid),
@@ -697,7 +730,7 @@ reg [1:0]             wb_beat_reg;
 wire rep_full;
 // Nothing in flight, and no outcome on its way (the error and job-outcome
 // pulses take effect a cycle after the response that caused them).
-wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone;
+wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone && !x_push_reg;
 wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
 // A job that does not end its descriptor retires without a status write.
@@ -846,7 +879,7 @@ always @(posedge clk) begin
     cpl_valid  <= 1'b0;
     halt_valid <= 1'b0;
 
-    if (cq_push) begin
+    if (x_push_reg) begin
         disp_seq_reg <= disp_seq_reg + 1'b1;
     end
 
