@@ -164,15 +164,13 @@ dmac_burst_len #(
 // A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
 wire [8:0] calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
 wire       calc_last  = dev_reg || mem_last;
-// Source beats the burst needs beyond those claimed before it: output k
-// takes input k (and input k+1 with a lead), never past the job's last; a
-// device burst takes them all.  It claims its own output beats, the job's
-// last burst all the source beats left (one more or less than its outputs).
-wire [9:0] calc_span  = {1'b0, calc_beats} + {9'd0, lead_reg};
-wire       in_small   = in_left_reg[COUNT_WIDTH-1:10] == {(COUNT_WIDTH-10){1'b0}};
-wire [9:0] calc_need  = (dev_reg || (in_small && in_left_reg[9:0] < calc_span))
-                      ? in_left_reg[9:0] : calc_span;
+// Source beats the burst claims: its own output beats, the job's last
+// burst all the source beats left (one more or less than its outputs).
+// Output k takes input k, and input k+1 with a lead, so a burst that is not
+// the job's last needs one beat more than it claims with a lead; the last
+// one needs just what is left.
 wire [9:0] calc_claim = calc_last ? in_left_reg[9:0] : {1'b0, calc_beats};
+wire [9:0] calc_need  = calc_claim + {9'd0, !calc_last && lead_reg};
 
 localparam CMP_W = AV_W > 10 ? AV_W : 10;
 wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
@@ -331,7 +329,8 @@ always @(posedge clk) begin
         plan_fixed_reg <= fixed_reg;
         addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, calc_beats} << SIZE);
         beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
-        in_left_reg    <= in_left_reg - {{(COUNT_WIDTH-10){1'b0}}, calc_claim};
+        in_left_reg    <= calc_last ? {COUNT_WIDTH{1'b0}}
+                                    : in_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
         if (calc_last) begin
             loaded_reg <= 1'b0;
         end
