@@ -712,9 +712,28 @@ wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr
 // Bytes of the oldest descriptor done by its jobs before the oldest job
 reg  [31:0] acc_reg;
 
+// The oldest job's bytes moved, and its descriptor's bytes left, are worked
+// out over two registered steps: they follow the head of the queues two
+// cycles late.  They are read by the registers (a cycle or two late is
+// harmless there) and by a failure's write-back and report, which waits
+// until the head has not changed for two cycles (head_settled).
+reg  [31:0] head_moved_reg;
+reg  [31:0] head_dlen_reg;
+reg  [31:0] head_left_reg;
+reg  [1:0]  head_change_reg;
+wire        head_change  = cq_pop || x_push_reg || jdone || (b_valid && !b_kind);
+wire        head_settled = !head_change && head_change_reg == 2'b00;
+
+always @(posedge clk) begin
+    head_moved_reg  <= head_moved;
+    head_dlen_reg   <= c_dlen - acc_reg;
+    head_left_reg   <= head_dlen_reg - head_moved_reg;
+    head_change_reg <= {head_change_reg[0], head_change};
+end
+
 assign cur_desc = cq_valid ? head_desc :
                   cur_valid_reg ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
-assign residue  = cq_valid ? c_dlen - acc_reg - head_moved :
+assign residue  = cq_valid ? head_left_reg :
                   cur_valid_reg ? cur_left_reg : 32'd0;
 
 /*
@@ -739,7 +758,8 @@ wire issue_wb_ok  = issue_ok && c_end;
 // The failing job is known once nothing is in flight and the write side has
 // announced every job before it (a pause may still hold those back).
 wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
-                 && err_valid_reg && quiet_data && !seq_before(aw_seq, err_seq_reg, retire_seq_reg);
+                 && err_valid_reg && quiet_data && head_settled
+                 && !seq_before(aw_seq, err_seq_reg, retire_seq_reg);
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
 // With no job left, a device descriptor taken as the current one (part of it
@@ -950,7 +970,7 @@ always @(posedge clk) begin
         wb_w_valid_reg  <= 1'b1;
         wb_beat_reg     <= 2'd0;
         wb_addr_reg     <= wb_desc + WB_OFFSET;
-        wb_len_reg      <= acc_reg + (issue_ok ? c_len : cq_valid ? head_moved : 32'd0);
+        wb_len_reg      <= acc_reg + (issue_ok ? c_len : cq_valid ? head_moved_reg : 32'd0);
         wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
     end
     if (issue_wb_ok && c_last) begin
@@ -960,7 +980,7 @@ always @(posedge clk) begin
         done_issue_reg   <= 1'b1;
         fail_desc_reg    <= cq_valid ? head_desc :
                             fail_cur ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
-        fail_residue_reg <= cq_valid ? c_dlen - acc_reg - head_moved :
+        fail_residue_reg <= cq_valid ? head_left_reg :
                             fail_cur ? cur_len_reg - acc_reg : 32'd0;
     end
 
