@@ -230,6 +230,9 @@ wire [NUM_CHANNELS*2-1:0]         l_ar_burst;
 wire [NUM_CHANNELS-1:0]           l_ar_kind;
 wire [NUM_CHANNELS-1:0]           l_r_valid;
 wire                              r_kind;
+wire [DATA_WIDTH-1:0]             r_data;
+wire [1:0]                        r_resp;
+wire                              r_last;
 wire [NUM_CHANNELS-1:0]           l_aw_valid;
 wire [NUM_CHANNELS-1:0]           l_aw_ready;
 wire [NUM_CHANNELS*ADDR_W-1:0]    l_aw_addr;
@@ -253,6 +256,7 @@ wire [NUM_CHANNELS*DATA_BYTES-1:0] l_ws_strb;
 wire [NUM_CHANNELS-1:0]           l_ws_last;
 wire [NUM_CHANNELS-1:0]           l_b_valid;
 wire                              b_kind;
+wire [1:0]                        b_resp;
 
 genvar n;
 generate
@@ -356,9 +360,9 @@ generate
             .ar_kind(l_ar_kind[n]),
             .r_valid(l_r_valid[n]),
             .r_kind(r_kind),
-            .r_data(m_axi_rdata),
-            .r_resp(m_axi_rresp),
-            .r_last(m_axi_rlast),
+            .r_data(r_data),
+            .r_resp(r_resp),
+            .r_last(r_last),
             .aw_valid(l_aw_valid[n]),
             .aw_ready(l_aw_ready[n]),
             .aw_addr(l_aw_addr[n*ADDR_W +: ADDR_W]),
@@ -378,7 +382,7 @@ generate
             .ws_last(l_ws_last[n]),
             .b_valid(l_b_valid[n]),
             .b_kind(b_kind),
-            .b_resp(m_axi_bresp)
+            .b_resp(b_resp)
         );
 
         assign chan_req[n*3 +: 3] = cfg_req;
@@ -421,6 +425,9 @@ dmac_axi_mux #(
     .l_ar_kind(l_ar_kind),
     .l_r_valid(l_r_valid),
     .r_kind(r_kind),
+    .r_data(r_data),
+    .r_resp(r_resp),
+    .r_last(r_last),
     .l_aw_valid(l_aw_valid),
     .l_aw_ready(l_aw_ready),
     .l_aw_addr(l_aw_addr),
@@ -440,6 +447,7 @@ dmac_axi_mux #(
     .l_ws_last(l_ws_last),
     .l_b_valid(l_b_valid),
     .b_kind(b_kind),
+    .b_resp(b_resp),
     .m_axi_awid(m_axi_awid),
     .m_axi_awaddr(m_axi_awaddr),
     .m_axi_awlen(m_axi_awlen),
@@ -456,6 +464,7 @@ dmac_axi_mux #(
     .m_axi_wvalid(m_axi_wvalid),
     .m_axi_wready(m_axi_wready),
     .m_axi_bid(m_axi_bid),
+    .m_axi_bresp(m_axi_bresp),
     .m_axi_bvalid(m_axi_bvalid),
     .m_axi_bready(m_axi_bready),
     .m_axi_arid(m_axi_arid),
@@ -469,6 +478,9 @@ dmac_axi_mux #(
     .m_axi_arvalid(m_axi_arvalid),
     .m_axi_arready(m_axi_arready),
     .m_axi_rid(m_axi_rid),
+    .m_axi_rdata(m_axi_rdata),
+    .m_axi_rresp(m_axi_rresp),
+    .m_axi_rlast(m_axi_rlast),
     .m_axi_rvalid(m_axi_rvalid),
     .m_axi_rready(m_axi_rready)
 );

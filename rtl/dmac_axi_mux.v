@@ -43,8 +43,12 @@ module dmac_axi_mux #(
     input  wire [NUM_CHANNELS*3-1:0]        l_ar_size,
     input  wire [NUM_CHANNELS*2-1:0]        l_ar_burst,
     input  wire [NUM_CHANNELS-1:0]          l_ar_kind,
-    output wire [NUM_CHANNELS-1:0]          l_r_valid,
-    output wire                             r_kind,
+    // Read data and write responses, registered, to the lanes
+    output reg  [NUM_CHANNELS-1:0]          l_r_valid,
+    output reg                              r_kind,
+    output reg  [DATA_WIDTH-1:0]            r_data,
+    output reg  [1:0]                       r_resp,
+    output reg                              r_last,
 
     input  wire [NUM_CHANNELS-1:0]          l_aw_valid,
     output wire [NUM_CHANNELS-1:0]          l_aw_ready,
@@ -65,8 +69,9 @@ module dmac_axi_mux #(
     input  wire [NUM_CHANNELS*DATA_WIDTH/8-1:0] l_ws_strb,
     input  wire [NUM_CHANNELS-1:0]          l_ws_last,
 
-    output wire [NUM_CHANNELS-1:0]          l_b_valid,
-    output wire                             b_kind,
+    output reg  [NUM_CHANNELS-1:0]          l_b_valid,
+    output reg                              b_kind,
+    output reg  [1:0]                       b_resp,
 
     /*
      * AXI4 master
@@ -87,6 +92,7 @@ module dmac_axi_mux #(
     output wire                             m_axi_wvalid,
     input  wire                             m_axi_wready,
     input  wire [ID_WIDTH-1:0]              m_axi_bid,
+    input  wire [1:0]                       m_axi_bresp,
     input  wire                             m_axi_bvalid,
     output wire                             m_axi_bready,
     output wire [ID_WIDTH-1:0]              m_axi_arid,
@@ -100,6 +106,9 @@ module dmac_axi_mux #(
     output wire                             m_axi_arvalid,
     input  wire                             m_axi_arready,
     input  wire [ID_WIDTH-1:0]              m_axi_rid,
+    input  wire [DATA_WIDTH-1:0]            m_axi_rdata,
+    input  wire [1:0]                       m_axi_rresp,
+    input  wire                             m_axi_rlast,
     input  wire                             m_axi_rvalid,
     output wire                             m_axi_rready
 );
@@ -224,18 +233,37 @@ genvar n;
 generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_route
         assign l_ar_ready[n] = m_axi_arready && m_axi_arvalid && ar_sel == n;
-        assign l_r_valid[n]  = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], n);
         assign l_aw_ready[n] = aw_fire && aw_sel == n;
-        assign l_b_valid[n]  = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], n);
         assign l_wd_ready[n] = m_axi_wready && order_valid && order_chan == n && !order_kind;
         assign l_ws_ready[n] = m_axi_wready && order_valid && order_chan == n && order_kind;
     end
 endgenerate
 
-assign r_kind        = m_axi_rid[CHAN_W];
 assign m_axi_rready  = 1'b1;
-assign b_kind        = m_axi_bid[CHAN_W];
 assign m_axi_bready  = 1'b1;
+
+/*
+ * R and B: RREADY and BREADY are always high, so a register stage on the
+ * way in costs a cycle of latency and keeps the bus's timing away from the
+ * lanes.  Beats and responses go to the channel their ID names.
+ */
+integer c;
+always @(posedge clk) begin
+    for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
+        l_r_valid[c] <= m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], c[CHAN_W-1:0]);
+        l_b_valid[c] <= m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], c[CHAN_W-1:0]);
+    end
+    r_kind <= m_axi_rid[CHAN_W];
+    r_data <= m_axi_rdata;
+    r_resp <= m_axi_rresp;
+    r_last <= m_axi_rlast;
+    b_kind <= m_axi_bid[CHAN_W];
+    b_resp <= m_axi_bresp;
+    if (rst) begin
+        l_r_valid <= {NUM_CHANNELS{1'b0}};
+        l_b_valid <= {NUM_CHANNELS{1'b0}};
+    end
+end
 
 always @(posedge clk) begin
     ar_lock_reg     <= m_axi_arvalid && !m_axi_arready;
