@@ -78,9 +78,9 @@ module dmac_rd_mover #(
     input  wire                         r_valid,
 
     // Returned beats, in order, to the realigner (never stalled)
-    output wire [DATA_WIDTH-1:0]        beat_data,
-    output wire                         beat_poison,
-    output wire                         beat_valid,
+    output reg  [DATA_WIDTH-1:0]        beat_data,
+    output reg                          beat_poison,
+    output reg                          beat_valid,
     // A data FIFO entry was freed this cycle
     input  wire                         fifo_rd_en
 );
@@ -203,11 +203,17 @@ wire [15:0]           word_end  = {1'b0, elem_off[14:0]} + (16'd1 << inflight_si
 wire                  word_full = word_end[SIZE-1:0] == {SIZE{1'b0}} || r_last;
 wire unused_elem = &{1'b0, elem_off[15:SIZE], word_end[15:SIZE]};
 
-assign beat_data   = inflight_dev ? pack_next : r_data;
-assign beat_poison = poison_reg || r_bad || (inflight_dev && pack_poison_reg);
-assign beat_valid  = r_beat && (!inflight_dev || word_full);
+// Beats go to the FIFO through a register (credits were reserved at issue).
+always @(posedge clk) begin
+    beat_data   <= inflight_dev ? pack_next : r_data;
+    beat_poison <= poison_reg || r_bad || (inflight_dev && pack_poison_reg);
+    beat_valid  <= r_beat && (!inflight_dev || word_full);
+    if (rst || clear) begin
+        beat_valid <= 1'b0;
+    end
+end
 
-assign quiet = !arvalid_reg && outstanding_reg == 0;
+assign quiet = !arvalid_reg && outstanding_reg == 0 && !beat_valid;
 // Every read of the jobs taken so far is issued (a stop must not cut an
 // earlier job short).
 assign ready = !busy_reg && !plan_valid_reg;
