@@ -136,14 +136,15 @@ function [ID_WIDTH-1:0] make_id;
 endfunction
 
 /*
- * AR
+ * AR: the granted request goes through a register slice (dmac_skid), so
+ * the bus's ARREADY never reaches the lanes combinationally; the slice's
+ * output holds a request on the bus, unchanged, until it is taken.
  */
+localparam AR_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
 wire              ar_grant_valid;
 wire [CHAN_W-1:0] ar_grant_idx;
-reg               ar_lock_reg;
-reg  [CHAN_W-1:0] ar_lock_idx_reg;
-wire [CHAN_W-1:0] ar_sel = ar_lock_reg ? ar_lock_idx_reg : ar_grant_idx;
-wire              ar_fire = m_axi_arvalid && m_axi_arready;
+wire              ar_s_ready;
+wire              ar_take = ar_grant_valid && ar_s_ready;
 
 dmac_arbiter #(
     .PORTS(NUM_CHANNELS)
@@ -152,31 +153,44 @@ dmac_arbiter #(
     .rst(rst),
     .req(l_ar_valid),
     .prio(prio),
-    .accept(ar_fire),
-    .accept_idx(ar_sel),
+    .accept(ar_take),
+    .accept_idx(ar_grant_idx),
     .grant_valid(ar_grant_valid),
     .grant_idx(ar_grant_idx)
 );
 
-assign m_axi_arvalid = ar_lock_reg || ar_grant_valid;
-assign m_axi_arid    = make_id(l_ar_kind[ar_sel], ar_sel);
-assign m_axi_araddr  = l_ar_addr[ar_sel*ADDR_WIDTH +: ADDR_WIDTH];
-assign m_axi_arlen   = l_ar_len[ar_sel*8 +: 8];
-assign m_axi_arsize  = l_ar_size[ar_sel*3 +: 3];
-assign m_axi_arburst = l_ar_burst[ar_sel*2 +: 2];
+dmac_skid #(
+    .WIDTH(AR_W)
+) ar_slice_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data({make_id(l_ar_kind[ar_grant_idx], ar_grant_idx),
+             l_ar_addr[ar_grant_idx*ADDR_WIDTH +: ADDR_WIDTH],
+             l_ar_len[ar_grant_idx*8 +: 8],
+             l_ar_size[ar_grant_idx*3 +: 3],
+             l_ar_burst[ar_grant_idx*2 +: 2]}),
+    .s_valid(ar_grant_valid),
+    .s_ready(ar_s_ready),
+    .m_data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}),
+    .m_valid(m_axi_arvalid),
+    .m_ready(m_axi_arready)
+);
+
 assign m_axi_arlock  = 1'b0;
 assign m_axi_arcache = AXI_CACHE;
 assign m_axi_arprot  = AXI_PROT;
 
 /*
- * AW, and the order of the W bursts
+ * AW, through a register slice like AR.  The order of the W bursts is
+ * recorded as each AW is taken by the bus, so no W beat goes out before
+ * its address.
  */
+localparam AW_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
 wire              aw_grant_valid;
 wire [CHAN_W-1:0] aw_grant_idx;
-reg               aw_lock_reg;
-reg  [CHAN_W-1:0] aw_lock_idx_reg;
-wire [CHAN_W-1:0] aw_sel = aw_lock_reg ? aw_lock_idx_reg : aw_grant_idx;
+wire              aw_s_ready;
 wire              order_full;
+wire              aw_take = aw_grant_valid && aw_s_ready;
 wire              aw_fire = m_axi_awvalid && m_axi_awready;
 
 dmac_arbiter #(
@@ -186,18 +200,29 @@ dmac_arbiter #(
     .rst(rst),
     .req(l_aw_valid & {NUM_CHANNELS{!order_full}}),
     .prio(prio),
-    .accept(aw_fire),
-    .accept_idx(aw_sel),
+    .accept(aw_take),
+    .accept_idx(aw_grant_idx),
     .grant_valid(aw_grant_valid),
     .grant_idx(aw_grant_idx)
 );
 
-assign m_axi_awvalid = aw_lock_reg || aw_grant_valid;
-assign m_axi_awid    = make_id(l_aw_kind[aw_sel], aw_sel);
-assign m_axi_awaddr  = l_aw_addr[aw_sel*ADDR_WIDTH +: ADDR_WIDTH];
-assign m_axi_awlen   = l_aw_len[aw_sel*8 +: 8];
-assign m_axi_awsize  = l_aw_size[aw_sel*3 +: 3];
-assign m_axi_awburst = l_aw_burst[aw_sel*2 +: 2];
+dmac_skid #(
+    .WIDTH(AW_W)
+) aw_slice_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data({make_id(l_aw_kind[aw_grant_idx], aw_grant_idx),
+             l_aw_addr[aw_grant_idx*ADDR_WIDTH +: ADDR_WIDTH],
+             l_aw_len[aw_grant_idx*8 +: 8],
+             l_aw_size[aw_grant_idx*3 +: 3],
+             l_aw_burst[aw_grant_idx*2 +: 2]}),
+    .s_valid(aw_grant_valid),
+    .s_ready(aw_s_ready),
+    .m_data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}),
+    .m_valid(m_axi_awvalid),
+    .m_ready(m_axi_awready)
+);
+
 assign m_axi_awlock  = 1'b0;
 assign m_axi_awcache = AXI_CACHE;
 assign m_axi_awprot  = AXI_PROT;
@@ -213,29 +238,48 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(1'b0),
-    .wr_data({l_aw_kind[aw_sel], aw_sel}),
+    .wr_data({m_axi_awid[CHAN_W], m_axi_awid[CHAN_W-1:0]}),
     .wr_en(aw_fire),
     .full(order_full),
     .rd_data({order_kind, order_chan}),
     .rd_valid(order_valid),
-    .rd_en(m_axi_wvalid && m_axi_wready && m_axi_wlast),
+    .rd_en(w_take && w_s_last),
     .count()
 );
 
-assign m_axi_wvalid = order_valid && (order_kind ? l_ws_valid[order_chan] : l_wd_valid[order_chan]);
-assign m_axi_wdata  = order_kind ? l_ws_data[order_chan*DATA_WIDTH +: DATA_WIDTH]
-                                 : l_wd_data[order_chan*DATA_WIDTH +: DATA_WIDTH];
-assign m_axi_wstrb  = order_kind ? l_ws_strb[order_chan*DATA_BYTES +: DATA_BYTES]
-                                 : l_wd_strb[order_chan*DATA_BYTES +: DATA_BYTES];
-assign m_axi_wlast  = order_kind ? l_ws_last[order_chan] : l_wd_last[order_chan];
+/*
+ * W: beats of the bursts in AW order, through a register slice.
+ */
+wire                  w_s_valid = order_valid && (order_kind ? l_ws_valid[order_chan]
+                                                             : l_wd_valid[order_chan]);
+wire                  w_s_ready;
+wire                  w_take    = w_s_valid && w_s_ready;
+wire [DATA_WIDTH-1:0] w_s_data  = order_kind ? l_ws_data[order_chan*DATA_WIDTH +: DATA_WIDTH]
+                                             : l_wd_data[order_chan*DATA_WIDTH +: DATA_WIDTH];
+wire [DATA_BYTES-1:0] w_s_strb  = order_kind ? l_ws_strb[order_chan*DATA_BYTES +: DATA_BYTES]
+                                             : l_wd_strb[order_chan*DATA_BYTES +: DATA_BYTES];
+wire                  w_s_last  = order_kind ? l_ws_last[order_chan] : l_wd_last[order_chan];
+
+dmac_skid #(
+    .WIDTH(DATA_WIDTH + DATA_BYTES + 1)
+) w_slice_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data({w_s_data, w_s_strb, w_s_last}),
+    .s_valid(w_s_valid),
+    .s_ready(w_s_ready),
+    .m_data({m_axi_wdata, m_axi_wstrb, m_axi_wlast}),
+    .m_valid(m_axi_wvalid),
+    .m_ready(m_axi_wready)
+);
 
 genvar n;
 generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_route
-        assign l_ar_ready[n] = m_axi_arready && m_axi_arvalid && ar_sel == n;
-        assign l_aw_ready[n] = aw_fire && aw_sel == n;
-        assign l_wd_ready[n] = m_axi_wready && order_valid && order_chan == n && !order_kind;
-        assign l_ws_ready[n] = m_axi_wready && order_valid && order_chan == n && order_kind;
+        assign l_ar_ready[n] = ar_take && ar_grant_idx == n;
+        assign l_aw_ready[n] = aw_take && aw_grant_idx == n;
+        assign l_wd_ready[n] = w_s_ready && order_valid && order_chan == n && !order_kind;
+        assign l_ws_ready[n] = w_s_ready && order_valid && order_chan == n && order_kind;
     end
 endgenerate
 
@@ -262,17 +306,6 @@ always @(posedge clk) begin
     if (rst) begin
         l_r_valid <= {NUM_CHANNELS{1'b0}};
         l_b_valid <= {NUM_CHANNELS{1'b0}};
-    end
-end
-
-always @(posedge clk) begin
-    ar_lock_reg     <= m_axi_arvalid && !m_axi_arready;
-    ar_lock_idx_reg <= ar_sel;
-    aw_lock_reg     <= m_axi_awvalid && !m_axi_awready;
-    aw_lock_idx_reg <= aw_sel;
-    if (rst) begin
-        ar_lock_reg <= 1'b0;
-        aw_lock_reg <= 1'b0;
     end
 end
 
