@@ -855,8 +855,8 @@ assign clear = halting_reg && quiet_all;
  * The candidates (the failure recorded so far, a bad descriptor taken the
  * cycle before, a read error, a write error, an abort) are all registered;
  * the one with the lowest job number wins (by distance from the oldest job
- * in flight, earlier candidates on a tie), chosen as a tree of pairwise
- * picks rather than a chain.  A bad descriptor stops dispatch at once
+ * in flight, earlier candidates on a tie), all pairs compared at once
+ * rather than in a chain.  A bad descriptor stops dispatch at once
  * (bad_ev_reg), and is recorded a cycle later.
  */
 localparam CAND_W = 1 + 4 + 64 + SEQ_W;
@@ -876,24 +876,40 @@ wire [CAND_W-1:0] cand_rd    = {rd_err, DMAC_ERR_DATA_READ, rd_err_addr_ext[63:0
 wire [CAND_W-1:0] cand_wr    = {wr_err, DMAC_ERR_DATA_WRITE, wr_err_addr_ext[63:0], wr_err_seq};
 wire [CAND_W-1:0] cand_abort = {abort_reg, DMAC_ERR_ABORTED, 64'd0, aw_seq};
 
-// The earlier of two candidates: a, unless only b is valid or b's job comes first.
-function [CAND_W-1:0] first_of;
-    input [CAND_W-1:0] a;
-    input [CAND_W-1:0] b;
-    input [SEQ_W-1:0]  oldest;
-    begin
-        if (!a[CAND_W-1] || (b[CAND_W-1] && seq_before(b[SEQ_W-1:0], a[SEQ_W-1:0], oldest))) begin
-            first_of = b;
-        end else begin
-            first_of = a;
+// The winner: valid, and no other valid candidate's job comes before its
+// own (nor, for a candidate listed earlier, the same job).  Each job
+// number's distance from the oldest job is worked out once, every pair is
+// compared at once, and one multiplexer picks the winner.
+localparam NCAND = 5;
+wire [NCAND*CAND_W-1:0] cands = {cand_abort, cand_wr, cand_rd, cand_bad, cand_rec};
+reg  [SEQ_W-1:0]        cand_dist [0:NCAND-1];
+reg  [NCAND-1:0]        cand_win;
+reg  [CAND_W-1:0]       win;
+integer ci;
+integer cj;
+always @* begin
+    for (ci = 0; ci < NCAND; ci = ci + 1) begin
+        cand_dist[ci] = cands[ci*CAND_W +: SEQ_W] - retire_seq_reg;
+    end
+    for (ci = 0; ci < NCAND; ci = ci + 1) begin
+        cand_win[ci] = cands[ci*CAND_W + CAND_W - 1];
+        for (cj = 0; cj < NCAND; cj = cj + 1) begin
+            if (cj < ci && cands[cj*CAND_W + CAND_W - 1] && cand_dist[cj] <= cand_dist[ci]) begin
+                cand_win[ci] = 1'b0;
+            end
+            if (cj > ci && cands[cj*CAND_W + CAND_W - 1] && cand_dist[cj] < cand_dist[ci]) begin
+                cand_win[ci] = 1'b0;
+            end
         end
     end
-endfunction
-
-wire [CAND_W-1:0] win_ab = first_of(cand_rec, cand_bad, retire_seq_reg);
-wire [CAND_W-1:0] win_cd = first_of(cand_rd, cand_wr, retire_seq_reg);
-wire [CAND_W-1:0] win    = first_of(first_of(win_ab, win_cd, retire_seq_reg), cand_abort,
-                                    retire_seq_reg);
+    // No valid candidate: keep the (invalid) record as it is.
+    win = cand_rec;
+    for (ci = 0; ci < NCAND; ci = ci + 1) begin
+        if (cand_win[ci]) begin
+            win = cands[ci*CAND_W +: CAND_W];
+        end
+    end
+end
 
 always @(posedge clk) begin
     cpl_valid  <= 1'b0;
