@@ -138,13 +138,22 @@ assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
 // Interrupt coalescing: completions of descriptors with CTRL.IRQ are counted
 // and reported when the count reaches the threshold, when the timer runs
 // out, or when the chain stops for any reason.
-wire       coal_hit   = cpl_valid && cpl_irq;
-wire [7:0] coal_count = coal_count_reg + {7'd0, coal_hit};
-wire       chain_stop = halt_valid;
-wire       coal_fire  = coal_count != 8'd0 && (
-                            (coal_hit && coal_count >= coal_threshold_reg)
-                         || (coal_timeout_reg != 24'd0 && coal_timer_reg >= coal_timeout_reg)
-                         || chain_stop);
+wire coal_hit = cpl_valid && cpl_irq;
+// Completions pending, this one included. The count stays below 255 (it
+// fires at THRESHOLD, at most 255), so count + 1 never wraps.
+wire coal_pending = coal_count_reg != 8'd0 || coal_hit;
+wire coal_fire    = coal_pending && (
+                        (coal_hit && coal_count_reg + 8'd1 >= coal_threshold_reg)
+                     || (coal_timeout_reg != 24'd0 && coal_timer_reg >= coal_timeout_reg)
+                     || halt_valid);
+
+// Reset and START clear these, unless a report of the lane loads them in the
+// same cycle
+wire err_addr_load = halt_valid && halt_err != DMAC_ERR_NONE && halt_err != DMAC_ERR_ABORTED;
+wire err_code_clr  = rst || (start && !halt_valid);
+wire err_addr_clr  = rst || (start && !err_addr_load);
+wire residue_clr   = rst || (start && !halt_valid);
+wire completed_clr = rst || (start && !cpl_valid);
 
 reg  [31:0] status_image;
 reg  [31:0] irq_status_image;
@@ -237,42 +246,60 @@ always @(posedge clk) begin
      * Chain
      */
     if (start) begin
-        busy_reg       <= 1'b1;
-        cur_desc_reg   <= desc_reg;
-        err_code_reg   <= DMAC_ERR_NONE;
-        err_addr_reg   <= 64'd0;
-        residue_reg    <= 32'd0;
-        completed_reg  <= 32'd0;
-        coal_count_reg <= 8'd0;
+        busy_reg     <= 1'b1;
+        cur_desc_reg <= desc_reg;
     end
 
     // While the chain runs, CUR_DESC and RESIDUE follow the lane.
     if (busy_reg) begin
         cur_desc_reg <= cur_desc;
-        residue_reg  <= residue;
-    end
-
-    if (cpl_valid) begin
-        completed_reg <= completed_reg + 32'd1;
     end
 
     if (halt_valid) begin
         busy_reg     <= 1'b0;
         cur_desc_reg <= halt_desc;
-        residue_reg  <= halt_residue;
-        err_code_reg <= halt_err;
         if (halt_err == DMAC_ERR_NONE) begin
             irq_end_reg <= 1'b1;
         end else if (halt_err == DMAC_ERR_ABORTED) begin
             irq_aborted_reg <= 1'b1;
         end else begin
-            err_addr_reg <= halt_err_addr;
-            irq_err_reg  <= 1'b1;
+            irq_err_reg <= 1'b1;
         end
     end
 
-    coal_count_reg <= coal_fire ? 8'd0 : coal_count;
-    coal_timer_reg <= (coal_fire || coal_count == 8'd0) ? 24'd0 : coal_timer_reg + 24'd1;
+    // Cleared by reset and START, loaded by the lane's reports, which win
+    // over a START in the same cycle: each clear is the flip-flops'
+    // synchronous reset, so no LUT sits in front of most of them.
+    if (err_code_clr) begin
+        err_code_reg <= DMAC_ERR_NONE;
+    end else if (halt_valid) begin
+        err_code_reg <= halt_err;
+    end
+    if (err_addr_clr) begin
+        err_addr_reg <= 64'd0;
+    end else if (err_addr_load) begin
+        err_addr_reg <= halt_err_addr;
+    end
+    if (residue_clr) begin
+        residue_reg <= 32'd0;
+    end else if (halt_valid || busy_reg) begin
+        residue_reg <= halt_valid ? halt_residue : residue;
+    end
+    if (completed_clr) begin
+        completed_reg <= 32'd0;
+    end else if (cpl_valid) begin
+        completed_reg <= completed_reg + 32'd1;
+    end
+    if (rst || coal_fire) begin
+        coal_count_reg <= 8'd0;
+    end else if (coal_hit) begin
+        coal_count_reg <= coal_count_reg + 8'd1;
+    end
+    if (rst || coal_fire || !coal_pending) begin
+        coal_timer_reg <= 24'd0;
+    end else begin
+        coal_timer_reg <= coal_timer_reg + 24'd1;
+    end
     if (coal_fire) begin
         irq_done_reg <= 1'b1;
     end
@@ -294,16 +321,10 @@ always @(posedge clk) begin
         cfg_maxburst       <= DMAC_CHAN_CFG_MAXBURST_RESET;
         cur_desc_reg       <= 64'd0;
         busy_reg           <= 1'b0;
-        err_code_reg       <= DMAC_ERR_NONE;
-        err_addr_reg       <= 64'd0;
-        residue_reg        <= 32'd0;
-        completed_reg      <= 32'd0;
         irq_done_reg       <= 1'b0;
         irq_err_reg        <= 1'b0;
         irq_end_reg        <= 1'b0;
         irq_aborted_reg    <= 1'b0;
-        coal_count_reg     <= 8'd0;
-        coal_timer_reg     <= 24'd0;
     end
 end
 
