@@ -35,7 +35,10 @@ module dmac_csr #(
 
 localparam CHAN_SHIFT = $clog2(DMAC_CHAN_STRIDE);
 localparam MAX_BURST_LOG2 = $clog2(MAX_BURST_LEN);
-localparam [ADDR_WIDTH:0] CHANNELS = NUM_CHANNELS[ADDR_WIDTH:0];
+// Register blocks of DMAC_CHAN_STRIDE bytes: the block of an address, and that of channel 0
+localparam BLOCK_WIDTH = ADDR_WIDTH - CHAN_SHIFT;
+localparam integer CHAN0_BLOCK = DMAC_CHAN_BASE / DMAC_CHAN_STRIDE;
+localparam CHAN_INDEX_WIDTH = $clog2(DMAC_CHAN_COUNT);
 
 initial begin
     if (NUM_CHANNELS < 1 || NUM_CHANNELS > DMAC_CHAN_COUNT) begin
@@ -46,56 +49,65 @@ initial begin
         $display("Error: ADDR_WIDTH too small for the register map (instance %m)");
         $finish;
     end
+    // The decode below relies on these two properties of the register map.
+    if (DMAC_CHAN_BASE % DMAC_CHAN_STRIDE != 0) begin
+        $display("Error: channel blocks must be aligned to their stride (instance %m)");
+        $finish;
+    end
+    if (DMAC_ID_OFFSET >= DMAC_CHAN_BASE || DMAC_VERSION_OFFSET >= DMAC_CHAN_BASE
+            || DMAC_CONFIG_OFFSET >= DMAC_CHAN_BASE || DMAC_IRQ_SUMMARY_OFFSET >= DMAC_CHAN_BASE) begin
+        $display("Error: global registers must lie below the channel blocks (instance %m)");
+        $finish;
+    end
 end
 
-// Channel index of an address, and whether it falls in an implemented channel block
-function [ADDR_WIDTH:0] chan_of;
-    input [ADDR_WIDTH-1:0] addr;
-    begin
-        chan_of = {1'b0, addr} - DMAC_CHAN_BASE[ADDR_WIDTH:0];
-        chan_of = chan_of >> CHAN_SHIFT;
-    end
-endfunction
-
-wire [ADDR_WIDTH:0] wr_chan = chan_of(reg_wr_addr);
-wire [ADDR_WIDTH:0] rd_chan = chan_of(reg_rd_addr);
-wire wr_in_chan = reg_wr_addr >= DMAC_CHAN_BASE[ADDR_WIDTH-1:0] && wr_chan < CHANNELS;
-wire rd_in_chan = reg_rd_addr >= DMAC_CHAN_BASE[ADDR_WIDTH-1:0] && rd_chan < CHANNELS;
+// Each channel's block is one value of the address bits above the block
+// offset: equality with a constant, no subtraction or range compare (those
+// took carry chains). Addresses outside every implemented block select none.
+wire [BLOCK_WIDTH-1:0] wr_block = reg_wr_addr[ADDR_WIDTH-1:CHAN_SHIFT];
+wire [BLOCK_WIDTH-1:0] rd_block = reg_rd_addr[ADDR_WIDTH-1:CHAN_SHIFT];
 
 assign chan_wr_off = reg_wr_addr[5:0];
 assign chan_rd_off = reg_rd_addr[5:0];
 
+reg  [31:0] global_rd_data;
+always @* begin
+    global_rd_data = 32'd0;
+    case (reg_rd_addr)
+        DMAC_ID_OFFSET[ADDR_WIDTH-1:0]:      global_rd_data = DMAC_ID_MAGIC_RESET[31:0];
+        DMAC_VERSION_OFFSET[ADDR_WIDTH-1:0]: begin
+            global_rd_data[DMAC_VERSION_MINOR_LSB +: DMAC_VERSION_MINOR_WIDTH] = DMAC_VERSION_MINOR_RESET[DMAC_VERSION_MINOR_WIDTH-1:0];
+            global_rd_data[DMAC_VERSION_MAJOR_LSB +: DMAC_VERSION_MAJOR_WIDTH] = DMAC_VERSION_MAJOR_RESET[DMAC_VERSION_MAJOR_WIDTH-1:0];
+        end
+        DMAC_CONFIG_OFFSET[ADDR_WIDTH-1:0]: begin
+            global_rd_data[DMAC_CONFIG_NUM_CHANNELS_LSB +: DMAC_CONFIG_NUM_CHANNELS_WIDTH] = NUM_CHANNELS[DMAC_CONFIG_NUM_CHANNELS_WIDTH-1:0];
+            global_rd_data[DMAC_CONFIG_DATA_BYTES_LSB +: DMAC_CONFIG_DATA_BYTES_WIDTH] = DATA_WIDTH[DMAC_CONFIG_DATA_BYTES_WIDTH+2:3];
+            global_rd_data[DMAC_CONFIG_ADDR_WIDTH_LSB +: DMAC_CONFIG_ADDR_WIDTH_WIDTH] = BUS_ADDR_WIDTH[DMAC_CONFIG_ADDR_WIDTH_WIDTH-1:0];
+            global_rd_data[DMAC_CONFIG_MAX_BURST_LOG2_LSB +: DMAC_CONFIG_MAX_BURST_LOG2_WIDTH] = MAX_BURST_LOG2[DMAC_CONFIG_MAX_BURST_LOG2_WIDTH-1:0];
+        end
+        DMAC_IRQ_SUMMARY_OFFSET[ADDR_WIDTH-1:0]: begin
+            global_rd_data[DMAC_IRQ_SUMMARY_CHANNELS_LSB +: NUM_CHANNELS] = chan_irq;
+        end
+        default: global_rd_data = 32'd0;
+    endcase
+end
+
+// Read data: a channel's, or the global registers'. The channel index is the
+// block modulo DMAC_CHAN_COUNT: a subtraction of a constant as narrow as the index.
+wire [NUM_CHANNELS-1:0]     rd_sel;
+wire [CHAN_INDEX_WIDTH-1:0] rd_chan = rd_block[CHAN_INDEX_WIDTH-1:0] - CHAN0_BLOCK[CHAN_INDEX_WIDTH-1:0];
+always @* begin
+    reg_rd_data = |rd_sel ? chan_rd_data[rd_chan*32 +: 32] : global_rd_data;
+end
+
 genvar n;
 generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_wr
-        assign chan_wr_en[n] = reg_wr_en && wr_in_chan && wr_chan == n;
+        localparam [BLOCK_WIDTH-1:0] BLOCK = CHAN0_BLOCK[BLOCK_WIDTH-1:0] + n[BLOCK_WIDTH-1:0];
+        assign chan_wr_en[n] = reg_wr_en && wr_block == BLOCK;
+        assign rd_sel[n]     = rd_block == BLOCK;
     end
 endgenerate
-
-always @* begin
-    reg_rd_data = 32'd0;
-    if (rd_in_chan) begin
-        reg_rd_data = chan_rd_data[rd_chan[$clog2(DMAC_CHAN_COUNT)-1:0]*32 +: 32];
-    end else begin
-        case (reg_rd_addr)
-            DMAC_ID_OFFSET[ADDR_WIDTH-1:0]:      reg_rd_data = DMAC_ID_MAGIC_RESET[31:0];
-            DMAC_VERSION_OFFSET[ADDR_WIDTH-1:0]: begin
-                reg_rd_data[DMAC_VERSION_MINOR_LSB +: DMAC_VERSION_MINOR_WIDTH] = DMAC_VERSION_MINOR_RESET[DMAC_VERSION_MINOR_WIDTH-1:0];
-                reg_rd_data[DMAC_VERSION_MAJOR_LSB +: DMAC_VERSION_MAJOR_WIDTH] = DMAC_VERSION_MAJOR_RESET[DMAC_VERSION_MAJOR_WIDTH-1:0];
-            end
-            DMAC_CONFIG_OFFSET[ADDR_WIDTH-1:0]: begin
-                reg_rd_data[DMAC_CONFIG_NUM_CHANNELS_LSB +: DMAC_CONFIG_NUM_CHANNELS_WIDTH] = NUM_CHANNELS[DMAC_CONFIG_NUM_CHANNELS_WIDTH-1:0];
-                reg_rd_data[DMAC_CONFIG_DATA_BYTES_LSB +: DMAC_CONFIG_DATA_BYTES_WIDTH] = DATA_WIDTH[DMAC_CONFIG_DATA_BYTES_WIDTH+2:3];
-                reg_rd_data[DMAC_CONFIG_ADDR_WIDTH_LSB +: DMAC_CONFIG_ADDR_WIDTH_WIDTH] = BUS_ADDR_WIDTH[DMAC_CONFIG_ADDR_WIDTH_WIDTH-1:0];
-                reg_rd_data[DMAC_CONFIG_MAX_BURST_LOG2_LSB +: DMAC_CONFIG_MAX_BURST_LOG2_WIDTH] = MAX_BURST_LOG2[DMAC_CONFIG_MAX_BURST_LOG2_WIDTH-1:0];
-            end
-            DMAC_IRQ_SUMMARY_OFFSET[ADDR_WIDTH-1:0]: begin
-                reg_rd_data[DMAC_IRQ_SUMMARY_CHANNELS_LSB +: NUM_CHANNELS] = chan_irq;
-            end
-            default: reg_rd_data = 32'd0;
-        endcase
-    end
-end
 
 endmodule
 
