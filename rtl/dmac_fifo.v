@@ -41,9 +41,11 @@ reg [PTR_W:0] rd_ptr_reg;
 
 wire [PTR_W:0] count_int = wr_ptr_reg - rd_ptr_reg;
 
+// Empty and full compare the pointers directly (no subtraction on the way):
+// full when they differ only in the wrap bit.
 assign count    = count_int;
-assign full     = count_int[PTR_W];
-assign rd_valid = count_int != 0;
+assign full     = wr_ptr_reg == {~rd_ptr_reg[PTR_W], rd_ptr_reg[PTR_W-1:0]};
+assign rd_valid = wr_ptr_reg != rd_ptr_reg;
 assign rd_data  = mem[rd_ptr_reg[PTR_W-1:0]];
 
 always @(posedge clk) begin
