@@ -882,23 +882,25 @@ wire [CAND_W-1:0] cand_abort = {abort_reg, DMAC_ERR_ABORTED, 64'd0, aw_seq};
 // compared at once, and one multiplexer picks the winner.
 localparam NCAND = 5;
 wire [NCAND*CAND_W-1:0] cands = {cand_abort, cand_wr, cand_rd, cand_bad, cand_rec};
-reg  [SEQ_W-1:0]        cand_dist [0:NCAND-1];
+reg  [NCAND*SEQ_W-1:0]  cand_dist;
 reg  [NCAND-1:0]        cand_win;
 reg  [CAND_W-1:0]       win;
 integer ci;
 integer cj;
 always @* begin
     for (ci = 0; ci < NCAND; ci = ci + 1) begin
-        cand_dist[ci] = cands[ci*CAND_W +: SEQ_W] - retire_seq_reg;
+        cand_dist[ci*SEQ_W +: SEQ_W] = cands[ci*CAND_W +: SEQ_W] - retire_seq_reg;
     end
     for (ci = 0; ci < NCAND; ci = ci + 1) begin
         cand_win[ci] = cands[ci*CAND_W + CAND_W - 1];
         for (cj = 0; cj < NCAND; cj = cj + 1) begin
-            if (cj < ci && cands[cj*CAND_W + CAND_W - 1] && cand_dist[cj] <= cand_dist[ci]) begin
-                cand_win[ci] = 1'b0;
-            end
-            if (cj > ci && cands[cj*CAND_W + CAND_W - 1] && cand_dist[cj] < cand_dist[ci]) begin
-                cand_win[ci] = 1'b0;
+            if (cands[cj*CAND_W + CAND_W - 1]) begin
+                if (cj < ci && cand_dist[cj*SEQ_W +: SEQ_W] <= cand_dist[ci*SEQ_W +: SEQ_W]) begin
+                    cand_win[ci] = 1'b0;
+                end
+                if (cj > ci && cand_dist[cj*SEQ_W +: SEQ_W] < cand_dist[ci*SEQ_W +: SEQ_W]) begin
+                    cand_win[ci] = 1'b0;
+                end
             end
         end
     end
