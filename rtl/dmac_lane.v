@@ -983,23 +983,31 @@ always @(posedge clk) begin
             wb_beat_reg <= wb_beat_reg + 2'd1;
         end
     end
-    if (wb_issue) begin
-        wb_aw_valid_reg <= 1'b1;
-        wb_w_valid_reg  <= 1'b1;
+    // While the write-back slot is free its registers follow the write-back
+    // that would be issued now, and freeze when it is: the issue decision
+    // enables two flip-flops, not a hundred.
+    if (!wb_aw_valid_reg && !wb_w_valid_reg) begin
         wb_beat_reg     <= 2'd0;
         wb_addr_reg     <= wb_desc + WB_OFFSET;
         wb_len_reg      <= acc_reg + (issue_ok ? c_len : cq_valid ? head_moved_reg : 32'd0);
         wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
     end
+    if (wb_issue) begin
+        wb_aw_valid_reg <= 1'b1;
+        wb_w_valid_reg  <= 1'b1;
+    end
     if (issue_wb_ok && c_last) begin
         done_issue_reg <= 1'b1;
     end
-    if (issue_fail) begin
-        done_issue_reg   <= 1'b1;
+    // The same for the failure's report: followed until the last issue.
+    if (!done_issue_reg) begin
         fail_desc_reg    <= cq_valid ? head_desc :
                             fail_cur ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
         fail_residue_reg <= cq_valid ? head_left_reg :
                             fail_cur ? cur_len_reg - acc_reg : 32'd0;
+    end
+    if (issue_fail) begin
+        done_issue_reg   <= 1'b1;
     end
 
     /*
