@@ -410,8 +410,7 @@ dmac_axi_mux #(
     .NUM_CHANNELS(NUM_CHANNELS),
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH),
-    .ID_WIDTH(ID_WIDTH),
-    .MAX_OUTSTANDING(MAX_OUTSTANDING)
+    .ID_WIDTH(ID_WIDTH)
 ) axi_mux_inst (
     .clk(clk),
     .rst(rst),

@@ -20,8 +20,6 @@ module dmac_axi_mux #(
     parameter ADDR_WIDTH = 32,
     // Width of the AXI ID (at least one more bit than the channel number)
     parameter ID_WIDTH = 4,
-    // Write bursts one channel may have announced and not yet sent
-    parameter MAX_OUTSTANDING = 8,
     // Value driven on AxCACHE
     parameter [3:0] AXI_CACHE = 4'b0011,
     // Value driven on AxPROT
@@ -115,9 +113,13 @@ module dmac_axi_mux #(
 
 localparam CHAN_W = NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1;
 localparam DATA_BYTES = DATA_WIDTH / 8;
-// Bursts announced on AW whose W beats are not all sent: each channel's
-// data bursts plus its one status write.
-localparam ORDER_DEPTH = 1 << $clog2(NUM_CHANNELS * (MAX_OUTSTANDING + 1));
+// Bursts granted on AW whose W beats have not all been sent, at most.  A
+// burst granted now waits on W behind no more than these, whatever their
+// channel's priority: a device channel's few beats are not queued behind a
+// bulk copy's whole window of bursts.  Four keep W busy across an AW that
+// the bus holds for up to about three bursts' worth of beats.
+localparam W_AHEAD = 4;
+localparam OWE_W = $clog2(W_AHEAD) + 1;
 
 initial begin
     if (ID_WIDTH < CHAN_W + 1) begin
@@ -189,7 +191,8 @@ localparam AW_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
 wire              aw_grant_valid;
 wire [CHAN_W-1:0] aw_grant_idx;
 wire              aw_s_ready;
-wire              order_full;
+reg  [OWE_W-1:0]  w_owed_reg;
+wire              w_room = w_owed_reg != W_AHEAD[OWE_W-1:0];
 wire              aw_take = aw_grant_valid && aw_s_ready;
 wire              aw_fire = m_axi_awvalid && m_axi_awready;
 
@@ -198,7 +201,7 @@ dmac_arbiter #(
 ) aw_arbiter_inst (
     .clk(clk),
     .rst(rst),
-    .req(l_aw_valid & {NUM_CHANNELS{!order_full}}),
+    .req(l_aw_valid & {NUM_CHANNELS{w_room}}),
     .prio(prio),
     .accept(aw_take),
     .accept_idx(aw_grant_idx),
@@ -230,35 +233,84 @@ assign m_axi_awprot  = AXI_PROT;
 wire              order_valid;
 wire              order_kind;
 wire [CHAN_W-1:0] order_chan;
+wire              w_head_load;
 
 dmac_fifo #(
     .WIDTH(CHAN_W + 1),
-    .DEPTH(ORDER_DEPTH)
+    .DEPTH(W_AHEAD)
 ) order_fifo_inst (
     .clk(clk),
     .rst(rst),
     .clear(1'b0),
     .wr_data({m_axi_awid[CHAN_W], m_axi_awid[CHAN_W-1:0]}),
     .wr_en(aw_fire),
-    .full(order_full),
+    .full(),
     .rd_data({order_kind, order_chan}),
     .rd_valid(order_valid),
-    .rd_en(w_take && w_s_last),
+    .rd_en(w_head_load),
     .count()
 );
 
 /*
- * W: beats of the bursts in AW order, through a register slice.
+ * W: beats of the bursts in AW order, through a register slice.  The burst
+ * being sent is held in a register, one select bit per source (the lanes'
+ * data writes, then their status writes), so the choice among the lanes
+ * is an AND-OR of registered selects and no FIFO read or decode lies on
+ * the W path or on the lanes' ready.  It loads the next burst in the cycle
+ * the last beat goes, so bursts follow each other without a gap.
  */
-wire                  w_s_valid = order_valid && (order_kind ? l_ws_valid[order_chan]
-                                                             : l_wd_valid[order_chan]);
+localparam NSRC = 2 * NUM_CHANNELS;
+reg  [NSRC-1:0]       w_sel_reg;
+wire [NSRC-1:0]       src_valid = {l_ws_valid, l_wd_valid};
+wire [NSRC-1:0]       src_last  = {l_ws_last, l_wd_last};
+wire [NSRC*DATA_WIDTH-1:0] src_data = {l_ws_data, l_wd_data};
+wire [NSRC*DATA_BYTES-1:0] src_strb = {l_ws_strb, l_wd_strb};
+wire                  w_s_valid = |(w_sel_reg & src_valid);
+wire                  w_s_last  = |(w_sel_reg & src_last);
 wire                  w_s_ready;
 wire                  w_take    = w_s_valid && w_s_ready;
-wire [DATA_WIDTH-1:0] w_s_data  = order_kind ? l_ws_data[order_chan*DATA_WIDTH +: DATA_WIDTH]
-                                             : l_wd_data[order_chan*DATA_WIDTH +: DATA_WIDTH];
-wire [DATA_BYTES-1:0] w_s_strb  = order_kind ? l_ws_strb[order_chan*DATA_BYTES +: DATA_BYTES]
-                                             : l_wd_strb[order_chan*DATA_BYTES +: DATA_BYTES];
-wire                  w_s_last  = order_kind ? l_ws_last[order_chan] : l_wd_last[order_chan];
+reg  [DATA_WIDTH-1:0] w_s_data;
+reg  [DATA_BYTES-1:0] w_s_strb;
+
+integer s;
+always @* begin
+    w_s_data = {DATA_WIDTH{1'b0}};
+    w_s_strb = {DATA_BYTES{1'b0}};
+    for (s = 0; s < NSRC; s = s + 1) begin
+        w_s_data = w_s_data | (src_data[s*DATA_WIDTH +: DATA_WIDTH] & {DATA_WIDTH{w_sel_reg[s]}});
+        w_s_strb = w_s_strb | (src_strb[s*DATA_BYTES +: DATA_BYTES] & {DATA_BYTES{w_sel_reg[s]}});
+    end
+end
+
+assign w_head_load = w_sel_reg == {NSRC{1'b0}} || (w_take && w_s_last);
+
+always @(posedge clk) begin
+    case ({aw_take, w_take && w_s_last})
+        2'b10: w_owed_reg <= w_owed_reg + 1'b1;
+        2'b01: w_owed_reg <= w_owed_reg - 1'b1;
+        default: ;
+    endcase
+    if (rst) begin
+        w_owed_reg <= {OWE_W{1'b0}};
+    end
+end
+
+genvar g;
+generate
+    for (g = 0; g < NSRC; g = g + 1) begin : g_w_sel
+        localparam integer KIND = g >= NUM_CHANNELS ? 1 : 0;
+        localparam integer CHAN = g % NUM_CHANNELS;
+        always @(posedge clk) begin
+            if (w_head_load) begin
+                w_sel_reg[g] <= order_valid && order_kind == KIND[0]
+                             && order_chan == CHAN[CHAN_W-1:0];
+            end
+            if (rst) begin
+                w_sel_reg[g] <= 1'b0;
+            end
+        end
+    end
+endgenerate
 
 dmac_skid #(
     .WIDTH(DATA_WIDTH + DATA_BYTES + 1)
@@ -278,8 +330,8 @@ generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_route
         assign l_ar_ready[n] = ar_take && ar_grant_idx == n;
         assign l_aw_ready[n] = aw_take && aw_grant_idx == n;
-        assign l_wd_ready[n] = w_s_ready && order_valid && order_chan == n && !order_kind;
-        assign l_ws_ready[n] = w_s_ready && order_valid && order_chan == n && order_kind;
+        assign l_wd_ready[n] = w_s_ready && w_sel_reg[n];
+        assign l_ws_ready[n] = w_s_ready && w_sel_reg[NUM_CHANNELS + n];
     end
 endgenerate
 

@@ -107,11 +107,11 @@ module dmac_lane #(
     output wire [1:0]                   aw_burst,
     output wire                         aw_kind,
     // Data write beats
-    output wire                         wd_valid,
+    output reg                          wd_valid,
     input  wire                         wd_ready,
-    output wire [DATA_WIDTH-1:0]        wd_data,
-    output wire [DATA_WIDTH/8-1:0]      wd_strb,
-    output wire                         wd_last,
+    output reg  [DATA_WIDTH-1:0]        wd_data,
+    output reg  [DATA_WIDTH/8-1:0]      wd_strb,
+    output reg                          wd_last,
     // Status write beats
     output wire                         ws_valid,
     input  wire                         ws_ready,
@@ -577,6 +577,27 @@ endfunction
 wire aw_allow = !stop_all_reg && !halting_reg
              && (!err_valid_reg || seq_before(aw_seq, err_seq_reg, retire_seq_reg));
 
+// The write mover's beats leave through a register (wd_*), so the bus
+// side's ready reaches the mover through one gate and its data path ends
+// here.
+wire [DATA_WIDTH-1:0]  mw_data;
+wire [DATA_BYTES-1:0]  mw_strb;
+wire                   mw_last;
+wire                   mw_valid;
+wire                   mw_ready = !wd_valid || wd_ready;
+
+always @(posedge clk) begin
+    if (mw_ready) begin
+        wd_valid <= mw_valid;
+        wd_data  <= mw_data;
+        wd_strb  <= mw_strb;
+        wd_last  <= mw_last;
+    end
+    if (rst || clear) begin
+        wd_valid <= 1'b0;
+    end
+end
+
 dmac_wr_mover #(
     .DATA_WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH),
@@ -614,11 +635,11 @@ dmac_wr_mover #(
     .al_poison(al_poison),
     .al_valid(al_valid),
     .al_ready(al_ready),
-    .w_data(wd_data),
-    .w_strb(wd_strb),
-    .w_last(wd_last),
-    .w_valid(wd_valid),
-    .w_ready(wd_ready),
+    .w_data(mw_data),
+    .w_strb(mw_strb),
+    .w_last(mw_last),
+    .w_valid(mw_valid),
+    .w_ready(mw_ready),
     .b_resp(b_resp),
     .b_valid(b_valid && !b_kind),
     .jdone(jdone),
@@ -749,7 +770,8 @@ reg [1:0]             wb_beat_reg;
 wire rep_full;
 // Nothing in flight, and no outcome on its way (the error and job-outcome
 // pulses take effect a cycle after the response that caused them).
-wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone && !x_push_reg;
+wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone && !x_push_reg
+                 && !wd_valid;
 wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
 // A job that does not end its descriptor retires without a status write.
