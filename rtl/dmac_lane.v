@@ -220,9 +220,33 @@ dmac_desc_fetch #(
     .quiet(f_quiet)
 );
 
-localparam DQ_ENTRY_W = 4 + 1 + 3 * ADDR_WIDTH + 32 + 2;
+/*
+ * Descriptor checks, made as each descriptor enters the queue (CFG does not
+ * change while the channel runs), so the queue's head carries its verdict.
+ */
+localparam [1:0] FLOW_MEM2DEV = DMAC_FLOW_MEM2DEV;
+localparam [1:0] FLOW_DEV2MEM = DMAC_FLOW_DEV2MEM;
+localparam [1:0] FLOW_BAD     = 2'd3;
+wire dev_flow = cfg_flow == FLOW_MEM2DEV || cfg_flow == FLOW_DEV2MEM;
+
+// Checks a device transfer adds: a possible configuration, an element-aligned
+// device address, a length in whole elements.
+wire [2:0]            f_dev      = cfg_flow == FLOW_MEM2DEV ? f_dst[2:0] : f_src[2:0];
+// Low address bits that must be zero for an element: width - 1
+wire [2:0]            elem_mask  = ~(3'b111 << cfg_width);
+// Elements wider than the bus (only possible with a 32-bit bus and 8-byte elements)
+wire                  too_wide   = SIZE < 3 && cfg_width == 2'd3;
+wire                  cfg_bad    = cfg_flow == FLOW_BAD || too_wide
+                                || (dev_flow && (f_dev & elem_mask) != 3'd0);
+wire                  len_bad    = dev_flow && (f_len[2:0] & elem_mask) != 3'd0;
+wire [3:0]            f_code     = f_err != DMAC_ERR_NONE ? f_err :
+                                   cfg_bad ? DMAC_ERR_BAD_CONFIG :
+                                   len_bad ? DMAC_ERR_BAD_LEN : DMAC_ERR_NONE;
+
+localparam DQ_ENTRY_W = 1 + 4 + 1 + 3 * ADDR_WIDTH + 32 + 2;
 wire                  dq_valid;
-wire [3:0]            d_err;
+wire                  d_bad;
+wire [3:0]            t_err;
 wire                  d_fetched;
 wire [ADDR_WIDTH-1:0] d_addr;
 wire [ADDR_WIDTH-1:0] d_src;
@@ -239,10 +263,10 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({f_err, f_fetched, f_addr, f_src, f_dst, f_len, f_irq, f_last}),
+    .wr_data({f_code != DMAC_ERR_NONE, f_code, f_fetched, f_addr, f_src, f_dst, f_len, f_irq, f_last}),
     .wr_en(f_push),
     .full(),
-    .rd_data({d_err, d_fetched, d_addr, d_src, d_dst, d_len, d_irq, d_last}),
+    .rd_data({d_bad, t_err, d_fetched, d_addr, d_src, d_dst, d_len, d_irq, d_last}),
     .rd_valid(dq_valid),
     .rd_en(dq_pop),
     .count(dq_count)
@@ -251,25 +275,7 @@ dmac_fifo #(
 /*
  * Dispatch: descriptors into jobs
  */
-localparam [1:0] FLOW_MEM2DEV = DMAC_FLOW_MEM2DEV;
-localparam [1:0] FLOW_DEV2MEM = DMAC_FLOW_DEV2MEM;
-localparam [1:0] FLOW_BAD     = 2'd3;
-wire dev_flow = cfg_flow == FLOW_MEM2DEV || cfg_flow == FLOW_DEV2MEM;
-
-// Checks a device transfer adds: a possible configuration, an element-aligned
-// device address, a length in whole elements.
-wire [ADDR_WIDTH-1:0] d_dev      = cfg_flow == FLOW_MEM2DEV ? d_dst : d_src;
-// Low address bits that must be zero for an element: width - 1
-wire [2:0]            elem_mask  = ~(3'b111 << cfg_width);
-// Elements wider than the bus (only possible with a 32-bit bus and 8-byte elements)
-wire                  too_wide   = SIZE < 3 && cfg_width == 2'd3;
-wire                  cfg_bad    = cfg_flow == FLOW_BAD || too_wide
-                                || (dev_flow && (d_dev[2:0] & elem_mask) != 3'd0);
-wire                  len_bad    = dev_flow && (d_len[2:0] & elem_mask) != 3'd0;
-wire [3:0]            t_err      = d_err != DMAC_ERR_NONE ? d_err :
-                                   cfg_bad ? DMAC_ERR_BAD_CONFIG :
-                                   len_bad ? DMAC_ERR_BAD_LEN : DMAC_ERR_NONE;
-wire                  d_bad      = t_err != DMAC_ERR_NONE;
+wire [ADDR_WIDTH-1:0] d_dev = cfg_flow == FLOW_MEM2DEV ? d_dst : d_src;
 
 wire rd_ready;
 wire cq_full;
@@ -292,7 +298,7 @@ reg                   svc_end_reg;
 // A descriptor is taken once every read of the jobs before it is issued, a
 // failing one too: reads stop at the first failure, which must not cut those
 // jobs short.  A device descriptor waits until the current one is done.
-wire dq_take  = dq_valid && can_take && !(dev_flow && cur_valid_reg);
+wire dq_take  = dq_valid && can_take && !cur_valid_reg;
 wire take_bad = dq_take && d_bad;
 wire take_mem = dq_take && !d_bad && !dev_flow;
 wire take_dev = dq_take && !d_bad && dev_flow;
@@ -343,18 +349,19 @@ reg [31:0]            x_dlen_reg;
 always @(posedge clk) begin
     x_push_reg <= cq_push;
     x_job_reg  <= job_good;
-    if (cq_push) begin
-        x_src_reg     <= dev_job ? (cfg_flow == FLOW_DEV2MEM ? cur_dev_reg : cur_mem_reg) : d_src;
-        x_dst_reg     <= dev_job ? (cfg_flow == FLOW_MEM2DEV ? cur_dev_reg : cur_mem_reg) : d_dst;
-        x_len_reg     <= dev_job ? job_bytes : d_len;
-        x_src_dev_reg <= dev_job && cfg_flow == FLOW_DEV2MEM;
-        x_dst_dev_reg <= dev_job && cfg_flow == FLOW_MEM2DEV;
-        x_width_reg   <= cfg_width;
-        x_fixed_reg   <= !cfg_dev_incr;
-        x_head_reg    <= dev_job ? {1'b0, 1'b1, cur_addr_reg} : {d_bad, d_fetched, d_addr};
-        x_flags_reg   <= dev_job ? {cur_irq_reg, cur_last_reg, job_end} : {d_irq, d_last, 1'b1};
-        x_dlen_reg    <= dev_job ? cur_len_reg : d_len;
-    end
+    // Loaded every cycle, used only after a push (no enable with a wide
+    // fan-out): with a device descriptor current, a push can only be one
+    // of its requests, otherwise only a descriptor from the queue.
+    x_src_reg     <= cur_valid_reg ? (cfg_flow == FLOW_DEV2MEM ? cur_dev_reg : cur_mem_reg) : d_src;
+    x_dst_reg     <= cur_valid_reg ? (cfg_flow == FLOW_MEM2DEV ? cur_dev_reg : cur_mem_reg) : d_dst;
+    x_len_reg     <= cur_valid_reg ? job_bytes : d_len;
+    x_src_dev_reg <= cur_valid_reg && cfg_flow == FLOW_DEV2MEM;
+    x_dst_dev_reg <= cur_valid_reg && cfg_flow == FLOW_MEM2DEV;
+    x_width_reg   <= cfg_width;
+    x_fixed_reg   <= !cfg_dev_incr;
+    x_head_reg    <= cur_valid_reg ? {1'b0, 1'b1, cur_addr_reg} : {d_bad, d_fetched, d_addr};
+    x_flags_reg   <= cur_valid_reg ? {cur_irq_reg, cur_last_reg, job_end} : {d_irq, d_last, 1'b1};
+    x_dlen_reg    <= cur_valid_reg ? cur_len_reg : d_len;
     if (rst || clear) begin
         x_push_reg <= 1'b0;
         x_job_reg  <= 1'b0;

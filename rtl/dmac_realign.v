@@ -57,21 +57,29 @@ reg                   lead_reg;
 reg [SIZE_W-1:0]      shift_reg;
 reg [SIZE_W-1:0]      dst_off_reg;
 reg [SIZE_W-1:0]      last_lane_reg;
-reg [COUNT_WIDTH-1:0] in_beats_reg;
-reg [COUNT_WIDTH-1:0] out_beats_reg;
-reg [COUNT_WIDTH-1:0] in_idx_reg;
-reg [COUNT_WIDTH-1:0] out_idx_reg;
+// Beats still to take in and to give out, each with registered flags (more
+// than none, exactly one) so that no wide compare lies on the beat path.
+reg [COUNT_WIDTH-1:0] in_left_reg;
+reg                   in_more_reg;
+reg                   in_one_reg;
+reg [COUNT_WIDTH-1:0] out_left_reg;
+reg                   out_more_reg;
+reg                   out_one_reg;
+reg                   first_reg;
 reg [DATA_WIDTH-1:0]  prev_reg;
 reg                   prev_poison_reg;
 
+localparam [COUNT_WIDTH-1:0] ONE = {{(COUNT_WIDTH-1){1'b0}}, 1'b1};
+localparam [COUNT_WIDTH-1:0] TWO = {{(COUNT_WIDTH-2){1'b0}}, 2'd2};
+
 // The output register takes a beat when it is empty or being emptied.
 wire take     = !out_valid || out_ready;
-wire use_in   = in_idx_reg != in_beats_reg;
-wire produce  = live_reg && !lead_reg && out_idx_reg != out_beats_reg && (!use_in || in_valid) && take;
+wire use_in   = in_more_reg;
+wire produce  = live_reg && !lead_reg && out_more_reg && (!use_in || in_valid) && take;
 wire lead     = live_reg && lead_reg && in_valid;
-wire job_done = live_reg && !lead_reg && out_idx_reg == out_beats_reg;
+wire job_done = live_reg && !lead_reg && !out_more_reg;
 // The live job gives its last beat this cycle: the next one may load at once.
-wire finishing = produce && out_idx_reg == out_beats_reg - 1'b1;
+wire finishing = produce && out_one_reg;
 
 assign in_pop  = lead || (produce && use_in);
 // A new job is loaded when none is live or the live one is finished.
@@ -89,8 +97,8 @@ reg [DATA_BYTES-1:0] strb;
 integer l;
 always @* begin
     for (l = 0; l < DATA_BYTES; l = l + 1) begin
-        strb[l] = !(out_idx_reg == 0 && l < dst_off_reg)
-               && !(out_idx_reg == out_beats_reg - 1'b1 && l > last_lane_reg);
+        strb[l] = !(first_reg && l < dst_off_reg)
+               && !(out_one_reg && l > last_lane_reg);
     end
 end
 
@@ -99,24 +107,26 @@ always @(posedge clk) begin
         out_valid <= 1'b0;
     end
 
-    if (lead) begin
+    if (in_pop) begin
         prev_reg        <= in_data;
         prev_poison_reg <= in_poison;
-        in_idx_reg      <= in_idx_reg + 1'b1;
-        lead_reg        <= 1'b0;
+        in_left_reg     <= in_left_reg - 1'b1;
+        in_more_reg     <= !in_one_reg;
+        in_one_reg      <= in_left_reg == TWO;
+    end
+    if (lead) begin
+        lead_reg <= 1'b0;
     end
 
     if (produce) begin
-        out_data    <= window[DATA_WIDTH-1:0];
-        out_strb    <= strb;
-        out_poison  <= prev_poison_reg || cur_poison;
-        out_valid   <= 1'b1;
-        out_idx_reg <= out_idx_reg + 1'b1;
-        if (use_in) begin
-            prev_reg        <= in_data;
-            prev_poison_reg <= in_poison;
-            in_idx_reg      <= in_idx_reg + 1'b1;
-        end
+        out_data     <= window[DATA_WIDTH-1:0];
+        out_strb     <= strb;
+        out_poison   <= prev_poison_reg || cur_poison;
+        out_valid    <= 1'b1;
+        out_left_reg <= out_left_reg - 1'b1;
+        out_more_reg <= !out_one_reg;
+        out_one_reg  <= out_left_reg == TWO;
+        first_reg    <= 1'b0;
     end
 
     if (job_done) begin
@@ -129,10 +139,13 @@ always @(posedge clk) begin
         shift_reg       <= src_off - dst_off;
         dst_off_reg     <= dst_off;
         last_lane_reg   <= last_lane;
-        in_beats_reg    <= in_beats;
-        out_beats_reg   <= out_beats;
-        in_idx_reg      <= 0;
-        out_idx_reg     <= 0;
+        in_left_reg     <= in_beats;
+        in_more_reg     <= in_beats != {COUNT_WIDTH{1'b0}};
+        in_one_reg      <= in_beats == ONE;
+        out_left_reg    <= out_beats;
+        out_more_reg    <= out_beats != {COUNT_WIDTH{1'b0}};
+        out_one_reg     <= out_beats == ONE;
+        first_reg       <= 1'b1;
         prev_reg        <= {DATA_WIDTH{1'b0}};
         prev_poison_reg <= 1'b0;
     end
