@@ -123,6 +123,7 @@ reg                   arvalid_reg;
 
 wire [8:0] mem_beats;
 wire       mem_last;
+wire [8:0] mem_cap;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -132,7 +133,8 @@ dmac_burst_len #(
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
     .beats(mem_beats),
-    .last(mem_last)
+    .last(mem_last),
+    .cap(mem_cap)
 );
 
 // Two stages, so that no cycle chains wide arithmetic: the plan stage cuts
@@ -253,8 +255,9 @@ always @(posedge clk) begin
         plan_dev_reg   <= dev_reg;
         plan_size_reg  <= size_reg;
         plan_fixed_reg <= fixed_reg;
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, calc_beats} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
+        // Stepped by the cap: after the job's last burst they are not used.
+        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, mem_cap} << SIZE);
+        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
         if (dev_reg || mem_last) begin
             busy_reg <= 1'b0;
         end

@@ -149,6 +149,7 @@ reg [AV_W-1:0]        avail_reg;
 
 wire [8:0] mem_beats;
 wire       mem_last;
+wire [8:0] mem_cap;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
@@ -158,19 +159,23 @@ dmac_burst_len #(
     .addr(addr_reg[11:0]),
     .beats_left(beats_left_reg),
     .beats(mem_beats),
-    .last(mem_last)
+    .last(mem_last),
+    .cap(mem_cap)
 );
 
 // A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
 wire [8:0] calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
 wire       calc_last  = dev_reg || mem_last;
+// A burst has 1..256 beats: AWLEN = beats - 1 fits in 8 bits.
+wire       unused_beats = &{1'b0, calc_beats[8]};
 // Source beats the burst claims: its own output beats, the job's last
 // burst all the source beats left (one more or less than its outputs).
 // Output k takes input k, and input k+1 with a lead, so a burst that is not
 // the job's last needs one beat more than it claims with a lead; the last
 // one needs just what is left.
-wire [9:0] calc_claim = calc_last ? in_left_reg[9:0] : {1'b0, calc_beats};
-wire [9:0] calc_need  = calc_claim + {9'd0, !calc_last && lead_reg};
+wire [9:0] calc_claim = calc_last ? in_left_reg[9:0] : {1'b0, mem_cap};
+wire [9:0] cap_need   = {1'b0, mem_cap} + {9'd0, lead_reg};
+wire [9:0] calc_need  = calc_last ? in_left_reg[9:0] : cap_need;
 
 localparam CMP_W = AV_W > 10 ? AV_W : 10;
 wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
@@ -327,10 +332,10 @@ always @(posedge clk) begin
         plan_dev_reg   <= dev_reg;
         plan_size_reg  <= size_reg;
         plan_fixed_reg <= fixed_reg;
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, calc_beats} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
-        in_left_reg    <= calc_last ? {COUNT_WIDTH{1'b0}}
-                                    : in_left_reg - {{(COUNT_WIDTH-9){1'b0}}, calc_beats};
+        // Stepped by the cap: after the job's last burst they are not used.
+        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, mem_cap} << SIZE);
+        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
+        in_left_reg    <= in_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
         if (calc_last) begin
             loaded_reg <= 1'b0;
         end
