@@ -189,21 +189,33 @@ assign m_axi_arvalid = arvalid_reg;
  * own address (the burst's for FIXED, k elements further for INCR) and goes
  * to byte (k * 2^size) mod DATA_BYTES of the word being built.
  */
-reg  [7:0]            rbeat_reg;
+// word_off_reg: where the next element goes in the word being built,
+// stepped by the element width per beat (the burst's first element at 0).
+// The element is in the lanes of its address, so one rotation by their
+// distance puts it in place, and a byte mask merges it into the word.
+reg  [SIZE-1:0]       word_off_reg;
 reg  [DATA_WIDTH-1:0] pack_reg;
 reg                   pack_poison_reg;
-wire [15:0]           elem_off  = {8'd0, rbeat_reg} << inflight_size;
-wire [SIZE-1:0]       word_off  = elem_off[SIZE-1:0];
-wire [SIZE-1:0]       src_lane  = inflight_fixed ? inflight_addr[SIZE-1:0]
-                                                 : inflight_addr[SIZE-1:0] + word_off;
-wire [DATA_WIDTH-1:0] elem_mask = ~({DATA_WIDTH{1'b1}} << ({3'd0, 8'd1 << inflight_size} << 3));
-wire [DATA_WIDTH-1:0] elem      = (r_data >> {src_lane, 3'b000}) & elem_mask;
-wire [DATA_WIDTH-1:0] pack_next = (pack_reg & ~(elem_mask << {word_off, 3'b000}))
-                                | (elem << {word_off, 3'b000});
-wire [15:0]           word_end  = {1'b0, elem_off[14:0]} + (16'd1 << inflight_size);
+wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << inflight_size;
+wire [SIZE-1:0]       addr_lane = inflight_addr[SIZE-1:0];
+// Rotation: the element's lane (addr_lane, or addr_lane + word_off for
+// INCR) less its place in the word.
+wire [SIZE-1:0]       rot       = inflight_fixed ? addr_lane - word_off_reg : addr_lane;
+wire [2*DATA_WIDTH-1:0] rot_pair = {r_data, r_data} >> {rot, 3'b000};
+wire [DATA_BYTES-1:0] elem_bytes = ~({DATA_BYTES{1'b1}} << (9'd1 << inflight_size));
+wire [DATA_BYTES-1:0] place      = elem_bytes << word_off_reg;
+reg  [DATA_WIDTH-1:0] place_bits;
+integer b;
+always @* begin
+    for (b = 0; b < DATA_WIDTH; b = b + 1) begin
+        place_bits[b] = place[b / 8];
+    end
+end
+wire [DATA_WIDTH-1:0] pack_next = (pack_reg & ~place_bits) | (rot_pair[DATA_WIDTH-1:0] & place_bits);
+wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
 // The word is complete when this element fills its last byte, or the burst ends.
-wire                  word_full = word_end[SIZE-1:0] == {SIZE{1'b0}} || r_last;
-wire unused_elem = &{1'b0, elem_off[15:SIZE], word_end[15:SIZE]};
+wire                  word_full = word_next == {SIZE{1'b0}} || r_last;
+wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 
 // Beats go to the FIFO through a register (credits were reserved at issue).
 always @(posedge clk) begin
@@ -225,7 +237,7 @@ always @(posedge clk) begin
     dev_done <= 1'b0;
 
     if (r_beat) begin
-        rbeat_reg <= r_last ? 8'd0 : rbeat_reg + 8'd1;
+        word_off_reg <= r_last ? {SIZE{1'b0}} : word_next;
         if (inflight_dev) begin
             pack_reg        <= word_full ? {DATA_WIDTH{1'b0}} : pack_next;
             pack_poison_reg <= !word_full && (pack_poison_reg || r_bad);
@@ -301,7 +313,7 @@ always @(posedge clk) begin
         arvalid_reg     <= 1'b0;
         err             <= 1'b0;
         dev_done        <= 1'b0;
-        rbeat_reg       <= 8'd0;
+        word_off_reg    <= {SIZE{1'b0}};
         pack_reg        <= {DATA_WIDTH{1'b0}};
         pack_poison_reg <= 1'b0;
     end

@@ -225,21 +225,24 @@ dmac_fifo #(
     .count()
 );
 
-// Device element k: bytes (k * 2^size) mod DATA_BYTES of the current word, to the
-// lanes of its address (the burst's for FIXED, k elements further for INCR).
-wire [15:0]           elem_off  = {8'd0, wbeat_reg} << wq_size;
-wire [SIZE-1:0]       word_off  = elem_off[SIZE-1:0];
-wire [SIZE-1:0]       dst_lane  = wq_fixed ? wq_lane : wq_lane + word_off;
+// Device element k: bytes (k * 2^size) mod DATA_BYTES of the current word
+// (word_off_reg, stepped by the element width per beat), to the lanes of
+// its address (the burst's for FIXED, k elements further for INCR): one
+// rotation by their distance.  Lanes outside the element carry no strobe.
+reg  [SIZE-1:0]       word_off_reg;
+wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << wq_size;
+wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
+wire [SIZE-1:0]       dst_lane  = wq_fixed ? wq_lane : wq_lane + word_off_reg;
+wire [SIZE-1:0]       rot       = wq_fixed ? word_off_reg - wq_lane : {SIZE{1'b0}} - wq_lane;
 wire [DATA_BYTES-1:0] elem_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << wq_size));
-wire [DATA_WIDTH-1:0] elem      = al_data >> {word_off, 3'b000};
-wire [15:0]           word_end  = {1'b0, elem_off[14:0]} + (16'd1 << wq_size);
+wire [2*DATA_WIDTH-1:0] rot_pair = {al_data, al_data} >> {rot, 3'b000};
 // The word is used up when this element took its last byte, or the burst ends.
-wire                  word_done = !wq_dev || word_end[SIZE-1:0] == {SIZE{1'b0}} || w_last;
-wire unused_elem = &{1'b0, elem_off[15:SIZE], word_end[15:SIZE]};
+wire                  word_done = !wq_dev || word_next == {SIZE{1'b0}} || w_last;
+wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 
 assign w_valid  = wq_valid && al_valid;
 assign al_ready = wq_valid && w_ready && word_done;
-assign w_data   = wq_dev ? elem << {dst_lane, 3'b000} : al_data;
+assign w_data   = wq_dev ? rot_pair[DATA_WIDTH-1:0] : al_data;
 assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : wq_dev ? elem_strb << dst_lane : al_strb;
 assign w_last   = wbeat_reg == wq_len;
 
@@ -354,6 +357,7 @@ always @(posedge clk) begin
 
     if (w_fire) begin
         wbeat_reg   <= w_last ? 8'd0 : wbeat_reg + 8'd1;
+        word_off_reg <= w_last ? {SIZE{1'b0}} : word_next;
         wgood_reg   <= w_last ? 9'd0 : wgood_next;
         wpoison_reg <= w_last ? 1'b0 : wpoison_next;
     end
@@ -382,6 +386,7 @@ always @(posedge clk) begin
         aw_seq         <= 0;
         aw_valid       <= 1'b0;
         wbeat_reg      <= 0;
+        word_off_reg   <= {SIZE{1'b0}};
         wgood_reg      <= 0;
         wpoison_reg    <= 1'b0;
         acked          <= 0;
