@@ -120,19 +120,44 @@ always @* begin
     end
 end
 
-// AxLEN of the fetch: batch descriptors of DESC_BEATS beats each
-wire [12:0] batch_beats = {8'd0, batch} * DESC_BEATS[12:0];
-wire [7:0]  batch_len   = batch_beats[7:0] - 8'd1;
-wire unused_batch = &{1'b0, batch_beats[12:8]};
-
 wire ptr_misaligned   = ptr_reg[4:0] != 5'd0;
 wire ptr_out_of_range = (ptr_reg & ~ADDR_MASK) != 64'd0
                      || ((ptr_reg + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
-wire ptr_bad = ptr_misaligned || ptr_out_of_range;
 
-wire can_go  = more_reg && !busy_reg && !halt && !hold && !push;
-wire refuse  = can_go && ptr_bad && room != 0;
-wire issue   = can_go && !ptr_bad && {{(16-ROOM_W){1'b0}}, room} >= {11'd0, batch};
+// What the pointer allows (the batch, whether it is bad) is registered: it
+// follows ptr_reg a cycle late, so no fetch is issued in the cycle after
+// the pointer moved on (ptr_new_reg).  The first fetch of a chain reads
+// one descriptor, and its checks are made from start_ptr directly, so a
+// start issues at once.
+wire start_misaligned   = start_ptr[4:0] != 5'd0;
+wire start_out_of_range = (start_ptr & ~ADDR_MASK) != 64'd0
+                       || ((start_ptr + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
+reg       ptr_new_reg;
+reg [4:0] batch_reg;
+reg       misaligned_reg;
+reg       bad_ptr_reg;
+
+always @(posedge clk) begin
+    ptr_new_reg    <= r_valid && r_last;
+    batch_reg      <= batch;
+    misaligned_reg <= ptr_misaligned;
+    bad_ptr_reg    <= ptr_misaligned || ptr_out_of_range;
+    if (start) begin
+        ptr_new_reg    <= 1'b0;
+        batch_reg      <= 5'd1;
+        misaligned_reg <= start_misaligned;
+        bad_ptr_reg    <= start_misaligned || start_out_of_range;
+    end
+end
+
+// AxLEN of the fetch: batch descriptors of DESC_BEATS beats each
+wire [12:0] batch_beats = {8'd0, batch_reg} * DESC_BEATS[12:0];
+wire [7:0]  batch_len   = batch_beats[7:0] - 8'd1;
+wire unused_batch = &{1'b0, batch_beats[12:8]};
+
+wire can_go  = more_reg && !busy_reg && !halt && !hold && !push && !ptr_new_reg;
+wire refuse  = can_go && bad_ptr_reg && room != 0;
+wire issue   = can_go && !bad_ptr_reg && {{(16-ROOM_W){1'b0}}, room} >= {11'd0, batch_reg};
 
 assign quiet = !busy_reg;
 
@@ -186,7 +211,7 @@ always @(posedge clk) begin
 
     if (refuse) begin
         push         <= 1'b1;
-        push_err     <= ptr_misaligned ? DMAC_ERR_DESC_ALIGN : DMAC_ERR_ADDR_RANGE;
+        push_err     <= misaligned_reg ? DMAC_ERR_DESC_ALIGN : DMAC_ERR_ADDR_RANGE;
         push_fetched <= 1'b0;
         push_addr    <= ptr_reg[ADDR_WIDTH-1:0];
         push_last    <= 1'b1;
@@ -195,16 +220,20 @@ always @(posedge clk) begin
         more_reg     <= 1'b0;
     end
 
-    if (issue) begin
+    // While no fetch is in flight the burst's registers follow the one that
+    // would be issued now (issue enables two flip-flops, not a hundred).
+    if (!busy_reg) begin
         ar_addr    <= ptr_reg[ADDR_WIDTH-1:0];
         ar_len     <= batch_len;
-        ar_valid   <= 1'b1;
-        busy_reg   <= 1'b1;
         addr_reg   <= ptr_reg[ADDR_WIDTH-1:0];
         beat_reg   <= 0;
         bad_reg    <= 1'b0;
         follow_reg <= 1'b1;
         first_reg  <= 1'b1;
+    end
+    if (issue) begin
+        ar_valid   <= 1'b1;
+        busy_reg   <= 1'b1;
     end
 
     if (r_valid) begin
