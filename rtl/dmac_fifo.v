@@ -38,6 +38,9 @@ end
 reg [WIDTH-1:0] mem [0:DEPTH-1];
 reg [PTR_W:0] wr_ptr_reg;
 reg [PTR_W:0] rd_ptr_reg;
+// rd_ptr_reg + 1, kept in a register: a pop selects it, no adder in between
+// (a block RAM reads at the next pointer, so the pop reaches its address).
+reg [PTR_W:0] rd_next_reg;
 
 wire [PTR_W:0] count_int = wr_ptr_reg - rd_ptr_reg;
 
@@ -54,11 +57,13 @@ always @(posedge clk) begin
         wr_ptr_reg <= wr_ptr_reg + 1'b1;
     end
     if (rd_en && rd_valid) begin
-        rd_ptr_reg <= rd_ptr_reg + 1'b1;
+        rd_ptr_reg  <= rd_next_reg;
+        rd_next_reg <= rd_next_reg + 1'b1;
     end
     if (rst || clear) begin
-        wr_ptr_reg <= 0;
-        rd_ptr_reg <= 0;
+        wr_ptr_reg  <= 0;
+        rd_ptr_reg  <= 0;
+        rd_next_reg <= 1;
     end
 end
 

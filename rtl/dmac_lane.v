@@ -307,22 +307,45 @@ assign dq_pop = dq_take;
 // A request is looked at when none of the line is being served, and not in
 // the cycle of an acknowledge (the device updates its lines after it).
 wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack;
-wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take;
+// What a request takes of the current descriptor, for a burst request and
+// for a single one, is worked out from the registers and registered: it
+// follows them a cycle late, so a request waits a cycle after the current
+// descriptor was taken or moved on (cur_new_reg); requests are served one
+// at a time, far apart, so that costs nothing.
+reg         cur_new_reg;
+wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && !cur_new_reg;
 wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
                       : (cfg_maxburst > 5'd16 ? 5'd16 : cfg_maxburst);
-wire [4:0]  req_elems_raw = req_burst ? max_elems : 5'd1;
 wire [8:0]  burst_cap = MAX_BURST_LEN > 16 ? 9'd16 : MAX_BURST_LEN[8:0];
-wire [4:0]  req_elems = {4'd0, req_elems_raw} > burst_cap ? burst_cap[4:0] : req_elems_raw;
-// At most 16 elements of at most 8 bytes: 128 bytes.
-wire [7:0]  req_bytes = {3'd0, req_elems} << cfg_width;
+wire [4:0]  burst_elems = {4'd0, max_elems} > burst_cap ? burst_cap[4:0] : max_elems;
 // An INCR device burst stops at the 4 KiB boundary.
 wire [12:0] to_4k     = 13'h1000 - {1'b0, cur_dev_reg[11:0]};
-wire        fits_4k   = !cfg_dev_incr || to_4k[12:8] != 5'd0 || to_4k[7:0] >= req_bytes;
-wire [7:0]  cap_bytes = fits_4k ? req_bytes : to_4k[7:0];
-// The request takes what is left of the descriptor when that is no more than its cap.
-wire        left_fits = cur_left_reg[31:8] == 24'd0 && cur_left_reg[7:0] <= cap_bytes;
-wire [31:0] job_bytes = left_fits ? cur_left_reg : {24'd0, cap_bytes};
-wire        job_end   = left_fits || req_last;
+// Per kind of request (0: single, 1: burst): bytes it takes, and whether
+// that is what is left of the descriptor (no more than its cap).
+reg  [15:0] take_bytes;
+reg  [1:0]  take_all;
+reg  [15:0] take_bytes_reg;
+reg  [1:0]  take_all_reg;
+reg  [7:0]  kind_bytes;
+reg  [7:0]  kind_cap;
+integer     k;
+always @* begin
+    for (k = 0; k < 2; k = k + 1) begin
+        // At most 16 elements of at most 8 bytes: 128 bytes.
+        kind_bytes  = {3'd0, k == 1 ? burst_elems : 5'd1} << cfg_width;
+        kind_cap    = (!cfg_dev_incr || to_4k[12:8] != 5'd0 || to_4k[7:0] >= kind_bytes)
+                    ? kind_bytes : to_4k[7:0];
+        take_all[k] = cur_left_reg[31:8] == 24'd0 && cur_left_reg[7:0] <= kind_cap;
+        take_bytes[k*8 +: 8] = take_all[k] ? cur_left_reg[7:0] : kind_cap;
+    end
+end
+always @(posedge clk) begin
+    take_bytes_reg <= take_bytes;
+    take_all_reg   <= take_all;
+    cur_new_reg    <= take_dev || dev_job;
+end
+wire [31:0] job_bytes = {24'd0, req_burst ? take_bytes_reg[15:8] : take_bytes_reg[7:0]};
+wire        job_end   = take_all_reg[req_burst] || req_last;
 wire [ADDR_WIDTH-1:0] job_step = {{(ADDR_WIDTH-32){1'b0}}, job_bytes};
 
 // The job: a whole memory-to-memory descriptor, or one request's worth.
