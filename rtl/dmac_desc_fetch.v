@@ -87,6 +87,7 @@ localparam BATCH = DESC_PREFETCH < PER_BURST ? DESC_PREFETCH : PER_BURST;
 localparam [63:0] ADDR_MASK = (ADDR_WIDTH == 64) ? {64{1'b1}} : ((64'd1 << ADDR_WIDTH) - 64'd1);
 // (the generated constants are unsized: the addition gives them a width)
 localparam [63:0] DESC_STEP = {32'd0, DMAC_DESC_SIZE[31:0] + 32'd0};
+localparam [ADDR_WIDTH:0] ADDR_STEP = {{(ADDR_WIDTH-31){1'b0}}, DESC_STEP[31:0]};
 
 initial begin
     if (DESC_PREFETCH < 1 || DESC_PREFETCH > 16) begin
@@ -108,6 +109,14 @@ reg                  follow_reg;
 reg                  first_reg;
 reg [63:0]           prev_next_reg;
 reg                  prev_last_reg;
+// addr_reg + DESC_STEP (with its carry), and whether the last descriptor
+// kept points there: worked out as that descriptor arrives, so the next
+// one's keep decision compares nothing wide.
+reg [ADDR_WIDTH:0]   addr_step_reg;
+reg                  match_reg;
+// A kept descriptor's read failed: bad_ptr takes its address (push_addr) a
+// cycle later, before the lane can take the descriptor from its queue.
+reg                  bad_pend_reg;
 reg [DESC_BITS-1:0]  buf_reg;
 
 // Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned).
@@ -195,11 +204,12 @@ wire unused_resp = &{1'b0, r_resp[0]};
 
 wire desc_end = r_valid && beat_reg == DESC_BEATS[BEAT_W-1:0] - 1'b1;
 wire beat_bad = bad_reg || r_resp[1];
-wire [63:0] this_addr = {{(64-ADDR_WIDTH){1'b0}}, addr_reg};
 // A descriptor is kept: the first of the burst always (as an error entry if
 // its read failed), the others only while the chain runs through them.
 wire keep_first = first_reg;
-wire keep_next  = !first_reg && follow_reg && !prev_last_reg && prev_next_reg == this_addr && !beat_bad;
+wire keep_next  = !first_reg && follow_reg && !prev_last_reg && match_reg && !beat_bad;
+// The descriptor arriving points to the one right after it.
+wire next_follows = {1'b0, d_next} == {{(64-ADDR_WIDTH){1'b0}}, addr_step_reg};
 wire keep       = desc_end && (keep_first || keep_next);
 
 always @(posedge clk) begin
@@ -207,6 +217,11 @@ always @(posedge clk) begin
 
     if (ar_ready) begin
         ar_valid <= 1'b0;
+    end
+
+    bad_pend_reg <= 1'b0;
+    if (bad_pend_reg) begin
+        bad_ptr <= {{(64-ADDR_WIDTH){1'b0}}, push_addr};
     end
 
     if (refuse) begin
@@ -223,9 +238,10 @@ always @(posedge clk) begin
     // While no fetch is in flight the burst's registers follow the one that
     // would be issued now (issue enables two flip-flops, not a hundred).
     if (!busy_reg) begin
-        ar_addr    <= ptr_reg[ADDR_WIDTH-1:0];
-        ar_len     <= batch_len;
-        addr_reg   <= ptr_reg[ADDR_WIDTH-1:0];
+        ar_addr       <= ptr_reg[ADDR_WIDTH-1:0];
+        ar_len        <= batch_len;
+        addr_reg      <= ptr_reg[ADDR_WIDTH-1:0];
+        addr_step_reg <= {1'b0, ptr_reg[ADDR_WIDTH-1:0]} + ADDR_STEP;
         beat_reg   <= 0;
         bad_reg    <= 1'b0;
         follow_reg <= 1'b1;
@@ -241,27 +257,28 @@ always @(posedge clk) begin
         beat_reg <= desc_end ? {BEAT_W{1'b0}} : beat_reg + 1'b1;
         bad_reg  <= desc_end ? 1'b0 : beat_bad;
         if (desc_end) begin
-            addr_reg  <= addr_reg + DESC_STEP[ADDR_WIDTH-1:0];
-            first_reg <= 1'b0;
+            addr_reg      <= addr_step_reg[ADDR_WIDTH-1:0];
+            addr_step_reg <= addr_step_reg + ADDR_STEP;
+            first_reg     <= 1'b0;
             if (!keep) begin
                 follow_reg <= 1'b0;
             end
+            // The entry is loaded with every descriptor and pushed if kept.
+            push          <= keep;
+            push_fetched  <= !beat_bad;
+            push_addr     <= addr_reg;
+            push_src      <= d_src[ADDR_WIDTH-1:0];
+            push_dst      <= d_dst[ADDR_WIDTH-1:0];
+            push_len      <= d_len;
+            push_irq      <= d_irq;
+            push_last     <= d_last || beat_bad;
+            push_err      <= beat_bad ? DMAC_ERR_DESC_READ : d_err;
+            bad_pend_reg  <= keep && beat_bad;
             if (keep) begin
                 prev_next_reg <= d_next;
+                match_reg     <= next_follows;
                 // The chain stops after a LAST, failed or malformed descriptor.
                 prev_last_reg <= d_last || beat_bad || d_err != DMAC_ERR_NONE;
-                push          <= 1'b1;
-                push_fetched  <= !beat_bad;
-                push_addr     <= addr_reg;
-                push_src      <= d_src[ADDR_WIDTH-1:0];
-                push_dst      <= d_dst[ADDR_WIDTH-1:0];
-                push_len      <= d_len;
-                push_irq      <= d_irq;
-                push_last     <= d_last || beat_bad;
-                push_err      <= beat_bad ? DMAC_ERR_DESC_READ : d_err;
-                if (beat_bad) begin
-                    bad_ptr <= this_addr;
-                end
             end
         end
         if (r_last) begin
@@ -272,7 +289,7 @@ always @(posedge clk) begin
             end
             ptr_reg    <= keep ? d_next : prev_next_reg;
             // Go on reading several at a time only while the chain is contiguous.
-            contig_reg <= keep && d_next == this_addr + DESC_STEP;
+            contig_reg <= keep && next_follows;
         end
     end
 
@@ -289,6 +306,7 @@ always @(posedge clk) begin
         busy_reg   <= 1'b0;
         ar_valid   <= 1'b0;
         push       <= 1'b0;
+        bad_pend_reg <= 1'b0;
         contig_reg <= 1'b1;
     end
 end
