@@ -138,15 +138,20 @@ function [ID_WIDTH-1:0] make_id;
 endfunction
 
 /*
- * AR: the granted request goes through a register slice (dmac_skid), so
- * the bus's ARREADY never reaches the lanes combinationally; the slice's
- * output holds a request on the bus, unchanged, until it is taken.
+ * AR: the arbiter's grant is registered (chosen from the previous cycle's
+ * requests, so the lanes' request logic and their ready are not in one
+ * path), and the granted request goes through a register slice
+ * (dmac_skid), so the bus's ARREADY never reaches the lanes
+ * combinationally; the slice's output holds a request on the bus,
+ * unchanged, until it is taken.
  */
 localparam AR_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
 wire              ar_grant_valid;
 wire [CHAN_W-1:0] ar_grant_idx;
 wire              ar_s_ready;
-wire              ar_take = ar_grant_valid && ar_s_ready;
+// The grant is registered: the granted lane is served if it still requests.
+wire              ar_s_valid = ar_grant_valid && l_ar_valid[ar_grant_idx];
+wire              ar_take = ar_s_valid && ar_s_ready;
 
 dmac_arbiter #(
     .PORTS(NUM_CHANNELS)
@@ -171,7 +176,7 @@ dmac_skid #(
              l_ar_len[ar_grant_idx*8 +: 8],
              l_ar_size[ar_grant_idx*3 +: 3],
              l_ar_burst[ar_grant_idx*2 +: 2]}),
-    .s_valid(ar_grant_valid),
+    .s_valid(ar_s_valid),
     .s_ready(ar_s_ready),
     .m_data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}),
     .m_valid(m_axi_arvalid),
@@ -193,7 +198,8 @@ wire [CHAN_W-1:0] aw_grant_idx;
 wire              aw_s_ready;
 reg  [OWE_W-1:0]  w_owed_reg;
 wire              w_room = w_owed_reg != W_AHEAD[OWE_W-1:0];
-wire              aw_take = aw_grant_valid && aw_s_ready;
+wire              aw_s_valid = aw_grant_valid && l_aw_valid[aw_grant_idx] && w_room;
+wire              aw_take = aw_s_valid && aw_s_ready;
 wire              aw_fire = m_axi_awvalid && m_axi_awready;
 
 dmac_arbiter #(
@@ -219,7 +225,7 @@ dmac_skid #(
              l_aw_len[aw_grant_idx*8 +: 8],
              l_aw_size[aw_grant_idx*3 +: 3],
              l_aw_burst[aw_grant_idx*2 +: 2]}),
-    .s_valid(aw_grant_valid),
+    .s_valid(aw_s_valid),
     .s_ready(aw_s_ready),
     .m_data({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}),
     .m_valid(m_axi_awvalid),
