@@ -753,33 +753,46 @@ function [31:0] moved_bytes;
     end
 endfunction
 
-// Bytes moved by the oldest job (a device destination counts whole elements)
-wire [COUNT_WIDTH-1:0] head_acked = res_valid ? res_acked : acked;
-wire [COUNT_WIDTH+2:0] head_elem_bytes = {3'd0, head_acked} << cfg_width;
-wire [31:0] head_moved = c_bad ? 32'd0 :
-                         c_dst_dev ? (head_elem_bytes > {3'd0, 1'b0, c_len} ? c_len : head_elem_bytes[31:0]) :
-                         moved_bytes(head_acked, c_dst_off, c_len);
+// Bytes moved by the oldest job (a device destination counts whole
+// elements), from the queue heads registered first (h_*).
+reg  [COUNT_WIDTH-1:0] h_acked_reg;
+reg  [SIZE-1:0]        h_off_reg;
+reg  [31:0]            h_len_reg;
+reg                    h_bad_reg;
+reg                    h_dev_reg;
+always @(posedge clk) begin
+    h_acked_reg <= res_valid ? res_acked : acked;
+    h_off_reg   <= c_dst_off;
+    h_len_reg   <= c_len;
+    h_bad_reg   <= c_bad;
+    h_dev_reg   <= c_dst_dev;
+end
+wire [COUNT_WIDTH+2:0] head_elem_bytes = {3'd0, h_acked_reg} << cfg_width;
+wire [31:0] head_moved = h_bad_reg ? 32'd0 :
+                         h_dev_reg ? (head_elem_bytes > {3'd0, 1'b0, h_len_reg} ? h_len_reg
+                                                                              : head_elem_bytes[31:0]) :
+                         moved_bytes(h_acked_reg, h_off_reg, h_len_reg);
 wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
 // Bytes of the oldest descriptor done by its jobs before the oldest job
 reg  [31:0] acc_reg;
 
 // The oldest job's bytes moved, and its descriptor's bytes left, are worked
-// out over two registered steps: they follow the head of the queues two
-// cycles late.  They are read by the registers (a cycle or two late is
-// harmless there) and by a failure's write-back and report, which waits
-// until the head has not changed for two cycles (head_settled).
+// out over three registered steps: they follow the head of the queues up
+// to three cycles late.  They are read by the registers (a few cycles late
+// is harmless there) and by a failure's write-back and report, which waits
+// until the head has not changed for three cycles (head_settled).
 reg  [31:0] head_moved_reg;
 reg  [31:0] head_dlen_reg;
 reg  [31:0] head_left_reg;
-reg  [1:0]  head_change_reg;
+reg  [2:0]  head_change_reg;
 wire        head_change  = cq_pop || x_push_reg || jdone || (b_valid && !b_kind);
-wire        head_settled = !head_change && head_change_reg == 2'b00;
+wire        head_settled = !head_change && head_change_reg == 3'b000;
 
 always @(posedge clk) begin
     head_moved_reg  <= head_moved;
     head_dlen_reg   <= c_dlen - acc_reg;
     head_left_reg   <= head_dlen_reg - head_moved_reg;
-    head_change_reg <= {head_change_reg[0], head_change};
+    head_change_reg <= {head_change_reg[1:0], head_change};
 end
 
 assign cur_desc = cq_valid ? head_desc :
