@@ -1,4 +1,4 @@
-"""Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width."""
+"""Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width (32, 64, 128)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 CONFIGS = {
     "dw32": {"DATA_WIDTH": 32},
     "dw64": {"DATA_WIDTH": 64},
+    "dw128": {"DATA_WIDTH": 128},
 }
 
 
