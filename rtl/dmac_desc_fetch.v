@@ -129,34 +129,25 @@ always @* begin
     end
 end
 
-wire ptr_misaligned   = ptr_reg[4:0] != 5'd0;
-wire ptr_out_of_range = (ptr_reg & ~ADDR_MASK) != 64'd0
-                     || ((ptr_reg + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
-
 // What the pointer allows (the batch, whether it is bad) is registered: it
 // follows ptr_reg a cycle late, so no fetch is issued in the cycle after
 // the pointer moved on (ptr_new_reg).  The first fetch of a chain reads
 // one descriptor, and its checks are made from start_ptr directly, so a
 // start issues at once.
-wire start_misaligned   = start_ptr[4:0] != 5'd0;
-wire start_out_of_range = (start_ptr & ~ADDR_MASK) != 64'd0
-                       || ((start_ptr + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
+wire [63:0] check_ptr      = start ? start_ptr : ptr_reg;
+wire        ptr_misaligned = check_ptr[4:0] != 5'd0;
+wire        ptr_bad        = ptr_misaligned || (check_ptr & ~ADDR_MASK) != 64'd0
+                          || ((check_ptr + DESC_STEP - 64'd1) & ~ADDR_MASK) != 64'd0;
 reg       ptr_new_reg;
 reg [4:0] batch_reg;
 reg       misaligned_reg;
 reg       bad_ptr_reg;
 
 always @(posedge clk) begin
-    ptr_new_reg    <= r_valid && r_last;
-    batch_reg      <= batch;
+    ptr_new_reg    <= r_valid && r_last && !start;
+    batch_reg      <= start ? 5'd1 : batch;
     misaligned_reg <= ptr_misaligned;
-    bad_ptr_reg    <= ptr_misaligned || ptr_out_of_range;
-    if (start) begin
-        ptr_new_reg    <= 1'b0;
-        batch_reg      <= 5'd1;
-        misaligned_reg <= start_misaligned;
-        bad_ptr_reg    <= start_misaligned || start_out_of_range;
-    end
+    bad_ptr_reg    <= ptr_bad;
 end
 
 // AxLEN of the fetch: batch descriptors of DESC_BEATS beats each
