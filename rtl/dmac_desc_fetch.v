@@ -181,10 +181,19 @@ wire [31:0] d_len  = desc_full[DMAC_DESC_LEN_OFFSET*8 +: 32];
 wire [31:0] d_ctrl = desc_full[DMAC_DESC_CTRL_OFFSET*8 +: 32];
 wire        d_last = d_ctrl[DMAC_DESC_CTRL_LAST_LSB];
 wire        d_irq  = d_ctrl[DMAC_DESC_CTRL_IRQ_LSB];
-wire [64:0] d_src_end = {1'b0, d_src} + {33'd0, d_len} - 65'd1;
-wire [64:0] d_dst_end = {1'b0, d_dst} + {33'd0, d_len} - 65'd1;
+// [X, X + LEN) lies below 2^ADDR_WIDTH when X has no bit above ADDR_WIDTH
+// and X + LEN, worked out in ADDR_WIDTH + 1 bits, is at most 2^ADDR_WIDTH
+// (LEN >= 1: a zero length is refused first).  One ADDR_WIDTH-bit carry
+// chain per address instead of a 65-bit sum and compare.
+wire [ADDR_WIDTH:0] d_len_ext = {{(ADDR_WIDTH-31){1'b0}}, d_len};
+wire [ADDR_WIDTH:0] d_src_sum = {1'b0, d_src[ADDR_WIDTH-1:0]} + d_len_ext;
+wire [ADDR_WIDTH:0] d_dst_sum = {1'b0, d_dst[ADDR_WIDTH-1:0]} + d_len_ext;
+wire        src_high  = (d_src & ~ADDR_MASK) != 64'd0;
+wire        dst_high  = (d_dst & ~ADDR_MASK) != 64'd0;
+wire        src_over  = src_high || (d_src_sum[ADDR_WIDTH] && d_src_sum[ADDR_WIDTH-1:0] != 0);
+wire        dst_over  = dst_high || (d_dst_sum[ADDR_WIDTH] && d_dst_sum[ADDR_WIDTH-1:0] != 0);
 wire [3:0]  d_err = d_len == 32'd0 ? DMAC_ERR_BAD_LEN :
-                    (d_src_end > {1'b0, ADDR_MASK} || d_dst_end > {1'b0, ADDR_MASK}) ? DMAC_ERR_ADDR_RANGE :
+                    (src_over || dst_over) ? DMAC_ERR_ADDR_RANGE :
                     DMAC_ERR_NONE;
 // Unused upper halves of 64-bit fields when ADDR_WIDTH < 64 are covered by the range check.
 wire unused_ctrl = &{1'b0, d_ctrl[31:2], d_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],
