@@ -1054,7 +1054,10 @@ always @(posedge clk) begin
     if (!wb_aw_valid_reg && !wb_w_valid_reg) begin
         wb_beat_reg     <= 2'd0;
         wb_addr_reg     <= wb_desc + WB_OFFSET;
-        wb_len_reg      <= acc_reg + (issue_ok ? c_len : cq_valid ? head_moved_reg : 32'd0);
+        // Both sums are formed in parallel and the late issue decision
+        // only selects between them (no 32-bit adder behind it).
+        wb_len_reg      <= issue_ok ? acc_reg + c_len :
+                           cq_valid ? acc_reg + head_moved_reg : acc_reg;
         wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
     end
     if (wb_issue) begin
