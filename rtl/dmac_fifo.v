@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Synchronous first-word-fall-through FIFO with occupancy count and clear.
+//
+// rd_valid, full and count are flip-flops, stepped by what the cycle pushes
+// and pops (the compares they need are made on the registered count, beside
+// the push and pop), so a decision made from a FIFO's state starts with no
+// pointer compare in front of it.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -36,34 +41,55 @@ initial begin
 end
 
 reg [WIDTH-1:0] mem [0:DEPTH-1];
-reg [PTR_W:0] wr_ptr_reg;
-reg [PTR_W:0] rd_ptr_reg;
+// The pointers wrap at DEPTH (the count tells full from empty).
+reg [PTR_W-1:0] wr_ptr_reg;
+reg [PTR_W-1:0] rd_ptr_reg;
 // rd_ptr_reg + 1, kept in a register: a pop selects it, no adder in between
 // (a block RAM reads at the next pointer, so the pop reaches its address).
-reg [PTR_W:0] rd_next_reg;
+reg [PTR_W-1:0] rd_next_reg;
 
-wire [PTR_W:0] count_int = wr_ptr_reg - rd_ptr_reg;
+reg [PTR_W:0] count_reg;
+reg           valid_reg;
+reg           full_reg;
 
-// Empty and full compare the pointers directly (no subtraction on the way):
-// full when they differ only in the wrap bit.
-assign count    = count_int;
-assign full     = wr_ptr_reg == {~rd_ptr_reg[PTR_W], rd_ptr_reg[PTR_W-1:0]};
-assign rd_valid = wr_ptr_reg != rd_ptr_reg;
-assign rd_data  = mem[rd_ptr_reg[PTR_W-1:0]];
+wire push   = wr_en && !full_reg;
+wire pop    = rd_en && valid_reg;
+wire grow   = push && !pop;
+wire shrink = pop && !push;
+// From the registered count, ready before push and pop are known
+wire one_left  = count_reg == {{PTR_W{1'b0}}, 1'b1};
+wire one_short = count_reg == DEPTH[PTR_W:0] - 1'b1;
+
+assign count    = count_reg;
+assign full     = full_reg;
+assign rd_valid = valid_reg;
+assign rd_data  = mem[rd_ptr_reg];
 
 always @(posedge clk) begin
-    if (wr_en && !full) begin
-        mem[wr_ptr_reg[PTR_W-1:0]] <= wr_data;
+    if (push) begin
+        mem[wr_ptr_reg] <= wr_data;
         wr_ptr_reg <= wr_ptr_reg + 1'b1;
     end
-    if (rd_en && rd_valid) begin
+    if (pop) begin
         rd_ptr_reg  <= rd_next_reg;
         rd_next_reg <= rd_next_reg + 1'b1;
+    end
+    if (grow) begin
+        count_reg <= count_reg + 1'b1;
+        valid_reg <= 1'b1;
+        full_reg  <= one_short;
+    end else if (shrink) begin
+        count_reg <= count_reg - 1'b1;
+        valid_reg <= !one_left;
+        full_reg  <= 1'b0;
     end
     if (rst || clear) begin
         wr_ptr_reg  <= 0;
         rd_ptr_reg  <= 0;
         rd_next_reg <= 1;
+        count_reg   <= 0;
+        valid_reg   <= 1'b0;
+        full_reg    <= 1'b0;
     end
 end
 
