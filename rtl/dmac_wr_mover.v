@@ -293,22 +293,21 @@ dmac_fifo #(
  */
 wire                  bq_valid;
 wire [ADDR_WIDTH-1:0] bq_addr;
-wire [7:0]            bq_len;
 wire                  bq_last;
 wire [SEQ_W-1:0]      bq_seq;
 reg                   job_bad_reg;
 
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + 8 + 1 + SEQ_W),
+    .WIDTH(ADDR_WIDTH + 1 + SEQ_W),
     .DEPTH(MAX_OUTSTANDING)
 ) b_queue_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({aw_seq, plan_last_reg, plan_len_reg, plan_addr_reg}),
+    .wr_data({aw_seq, plan_last_reg, plan_addr_reg}),
     .wr_en(issue),
     .full(bq_full),
-    .rd_data({bq_seq, bq_last, bq_len, bq_addr}),
+    .rd_data({bq_seq, bq_last, bq_addr}),
     .rd_valid(bq_valid),
     .rd_en(b_valid),
     .count()
@@ -317,8 +316,9 @@ dmac_fifo #(
 assign quiet = !aw_valid && !wq_valid && !bq_valid;
 
 wire                   b_bad   = b_resp[1];
-wire [COUNT_WIDTH-1:0] b_beats = wd_poison ? {{(COUNT_WIDTH-9){1'b0}}, wd_good}
-                                           : {{(COUNT_WIDTH-8){1'b0}}, bq_len} + 1'b1;
+// Beats sent before the first poisoned one: all of them (len + 1) when none
+// was, so no adder comes before the count's.
+wire [COUNT_WIDTH-1:0] b_beats = {{(COUNT_WIDTH-9){1'b0}}, wd_good};
 wire [COUNT_WIDTH-1:0] acked_next = (job_bad_reg || b_bad) ? acked : acked + b_beats;
 wire                   bad_next   = job_bad_reg || b_bad || wd_poison;
 
