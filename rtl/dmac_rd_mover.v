@@ -94,8 +94,6 @@ localparam SIZE = $clog2(DATA_BYTES);
 localparam CREDIT_W = $clog2(FIFO_DEPTH) + 1;
 localparam OUT_W = $clog2(MAX_OUTSTANDING) + 1;
 
-reg [ADDR_WIDTH-1:0]  addr_reg;
-reg [COUNT_WIDTH-1:0] beats_left_reg;
 reg [SEQ_W-1:0]       seq_reg;
 reg                   dev_reg;
 reg [2:0]             size_reg;
@@ -109,7 +107,8 @@ reg                   busy_reg;
 reg                   plan_valid_reg;
 reg [ADDR_WIDTH-1:0]  plan_addr_reg;
 reg [7:0]             plan_len_reg;
-reg [CREDIT_W-1:0]    plan_words_reg;
+// FIFO entries it needs, less one
+reg [CREDIT_W-1:0]    plan_words_m1_reg;
 reg [SEQ_W-1:0]       plan_seq_reg;
 reg                   plan_dev_reg;
 reg [2:0]             plan_size_reg;
@@ -121,30 +120,48 @@ reg [2:0]             arsize_reg;
 reg [1:0]             arburst_reg;
 reg                   arvalid_reg;
 
-wire [8:0] mem_beats;
-wire       mem_last;
-wire [8:0] mem_cap;
+wire                   split_ready;
+wire [ADDR_WIDTH-1:0]  split_addr;
+wire [COUNT_WIDTH-1:0] split_left_m1;
+wire                   split_last;
+wire [7:0]             split_len;
+wire [8:0]             split_cap_m1;
+wire [COUNT_WIDTH-1:0] split_cap_neg;
+wire                   plan_calc;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
     .MAX_BURST_LEN(MAX_BURST_LEN),
+    .ADDR_WIDTH(ADDR_WIDTH),
     .COUNT_WIDTH(COUNT_WIDTH)
 ) burst_len_inst (
-    .addr(addr_reg[11:0]),
-    .beats_left(beats_left_reg),
-    .beats(mem_beats),
-    .last(mem_last),
-    .cap(mem_cap)
+    .clk(clk),
+    .rst(rst),
+    .load(start && ready),
+    .load_addr(start_addr),
+    .load_beats(start_beats),
+    .step(plan_calc),
+    .ready(split_ready),
+    .addr(split_addr),
+    .left_m1(split_left_m1),
+    .last(split_last),
+    .len(split_len),
+    .cap_m1(split_cap_m1),
+    .cap_neg(split_cap_neg)
 );
+wire unused_split = &{1'b0, split_cap_m1, split_cap_neg, split_left_m1[COUNT_WIDTH-1:9]};
 
-// Two stages, so that no cycle chains wide arithmetic: the plan stage cuts
-// the next burst off the job (its length and the FIFO entries it needs)
-// into a register, refilled in the cycle the issue stage empties it, and
-// the issue stage sends it once the FIFO has room for it.
-wire [8:0]  calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
-wire [15:0] dev_bytes  = {7'd0, calc_beats} << size_reg;
-wire [15:0] calc_words = dev_reg ? (dev_bytes + DATA_BYTES[15:0] - 16'd1) >> SIZE
-                                 : {7'd0, calc_beats};
+// Two stages, so that no cycle chains wide arithmetic: the plan stage
+// takes the next burst from the splitter (its length and the FIFO entries
+// it needs, both less one) into a register, refilled in the cycle the
+// issue stage empties it, and the issue stage sends it once the FIFO has
+// room for it.  A device job is one burst of all its elements: the words
+// they pack into, less one, are its elements less one shifted (a burst of
+// e elements of 2^size bytes fills ceil(e * 2^size / DATA_BYTES) words).
+wire        calc_last  = dev_reg || split_last;
+wire [7:0]  calc_len   = dev_reg ? split_left_m1[7:0] : split_len;
+wire [15:0] dev_words  = ({7'd0, split_left_m1[8:0]} << size_reg) >> SIZE;
+wire [15:0] calc_words = dev_reg ? dev_words : {8'd0, split_len};
 // A burst needs at most MAX_BURST_LEN <= FIFO_DEPTH entries.
 wire unused_words = &{1'b0, calc_words[15:CREDIT_W]};
 
@@ -159,8 +176,19 @@ wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
 wire issue = plan_valid_reg && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
-           && credit_reg >= plan_words_reg;
-wire plan_calc = busy_reg && !stop && (!plan_valid_reg || issue);
+           && credit_reg > plan_words_m1_reg;
+assign plan_calc = busy_reg && split_ready && !stop && (!plan_valid_reg || issue);
+
+// Credits after this cycle, worked out for an issue and for none in
+// parallel and chosen by it: an issue takes the planned burst's entries
+// (minus them is their count less one inverted), a FIFO read gives one
+// back.  The read comes from the write side's ready through the realigner,
+// so it is registered first: an entry is credited a cycle after it is
+// freed.
+reg                 freed_reg;
+wire [CREDIT_W-1:0] credit_kept  = credit_reg + {{(CREDIT_W-1){1'b0}}, freed_reg};
+wire [CREDIT_W:0]   credit_taken = {credit_reg, 1'b1} + {~plan_words_m1_reg, freed_reg};
+wire unused_taken = &{1'b0, credit_taken[0]};
 
 dmac_fifo #(
     .WIDTH(ADDR_WIDTH + SEQ_W + 5),
@@ -260,24 +288,20 @@ always @(posedge clk) begin
 
     if (plan_calc) begin
         plan_valid_reg <= 1'b1;
-        plan_addr_reg  <= addr_reg;
-        plan_len_reg   <= calc_beats[7:0] - 8'd1;
-        plan_words_reg <= calc_words[CREDIT_W-1:0];
+        plan_addr_reg  <= split_addr;
+        plan_len_reg   <= calc_len;
+        plan_words_m1_reg <= calc_words[CREDIT_W-1:0];
         plan_seq_reg   <= seq_reg;
         plan_dev_reg   <= dev_reg;
         plan_size_reg  <= size_reg;
         plan_fixed_reg <= fixed_reg;
-        // Stepped by the cap: after the job's last burst they are not used.
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, mem_cap} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
-        if (dev_reg || mem_last) begin
+        if (calc_last) begin
             busy_reg <= 1'b0;
         end
     end
 
-    credit_reg <= credit_reg
-                - (issue ? plan_words_reg : {CREDIT_W{1'b0}})
-                + {{(CREDIT_W-1){1'b0}}, fifo_rd_en};
+    freed_reg  <= fifo_rd_en;
+    credit_reg <= issue ? credit_taken[CREDIT_W:1] : credit_kept;
     outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
                                        - {{(OUT_W-1){1'b0}}, r_burst_done};
 
@@ -296,8 +320,6 @@ always @(posedge clk) begin
 
     if (start && ready) begin
         busy_reg       <= 1'b1;
-        addr_reg       <= start_addr;
-        beats_left_reg <= start_beats;
         seq_reg        <= start_seq;
         dev_reg        <= start_dev;
         size_reg       <= start_size;
@@ -308,6 +330,7 @@ always @(posedge clk) begin
         busy_reg        <= 1'b0;
         plan_valid_reg  <= 1'b0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
+        freed_reg       <= 1'b0;
         outstanding_reg <= 0;
         poison_reg      <= 1'b0;
         arvalid_reg     <= 1'b0;

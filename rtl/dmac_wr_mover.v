@@ -124,9 +124,8 @@ localparam AV_W = $clog2(FIFO_DEPTH) + 2;
 
 // Plan stage: what is left of the job at the head of the job queue
 reg                   loaded_reg;
-reg [ADDR_WIDTH-1:0]  addr_reg;
-reg [COUNT_WIDTH-1:0] beats_left_reg;
-// Source beats of the job not claimed by a planned burst
+// Source beats of the job not claimed by a planned burst (the address and
+// the output beats left are the splitter's)
 reg [COUNT_WIDTH-1:0] in_left_reg;
 reg                   lead_reg;
 reg                   dev_reg;
@@ -138,58 +137,79 @@ reg                   plan_valid_reg;
 reg [ADDR_WIDTH-1:0]  plan_addr_reg;
 reg [7:0]             plan_len_reg;
 reg                   plan_last_reg;
-// Source beats it needs in the FIFO, and those it takes from the count
+// Source beats it needs in the FIFO, and minus those it takes from the count
 reg [9:0]             plan_need_reg;
-reg [AV_W-1:0]        plan_claim_reg;
+reg [AV_W-1:0]        plan_nclaim_reg;
 reg                   plan_dev_reg;
 reg [2:0]             plan_size_reg;
 reg                   plan_fixed_reg;
 // Source beats in the FIFO beyond those the announced bursts claimed
 reg [AV_W-1:0]        avail_reg;
 
-wire [8:0] mem_beats;
-wire       mem_last;
-wire [8:0] mem_cap;
+wire                   split_ready;
+wire [ADDR_WIDTH-1:0]  split_addr;
+wire [COUNT_WIDTH-1:0] split_left_m1;
+wire                   split_last;
+wire [7:0]             split_len;
+wire [8:0]             split_cap_m1;
+wire [COUNT_WIDTH-1:0] split_cap_neg;
+wire                   plan_calc;
 
 dmac_burst_len #(
     .DATA_BYTES(DATA_BYTES),
     .MAX_BURST_LEN(MAX_BURST_LEN),
+    .ADDR_WIDTH(ADDR_WIDTH),
     .COUNT_WIDTH(COUNT_WIDTH)
 ) burst_len_inst (
-    .addr(addr_reg[11:0]),
-    .beats_left(beats_left_reg),
-    .beats(mem_beats),
-    .last(mem_last),
-    .cap(mem_cap)
+    .clk(clk),
+    .rst(rst),
+    .load(job_pop),
+    .load_addr(job_addr),
+    .load_beats(job_out_beats),
+    .step(plan_calc),
+    .ready(split_ready),
+    .addr(split_addr),
+    .left_m1(split_left_m1),
+    .last(split_last),
+    .len(split_len),
+    .cap_m1(split_cap_m1),
+    .cap_neg(split_cap_neg)
 );
+wire unused_split = &{1'b0, split_left_m1[COUNT_WIDTH-1:8]};
 
 // A device job is one burst (the channel keeps it within MAX_BURST_LEN and 4 KiB).
-wire [8:0] calc_beats = dev_reg ? beats_left_reg[8:0] : mem_beats;
-wire       calc_last  = dev_reg || mem_last;
-// A burst has 1..256 beats: AWLEN = beats - 1 fits in 8 bits.
-wire       unused_beats = &{1'b0, calc_beats[8]};
+wire       calc_last = dev_reg || split_last;
+wire [7:0] calc_len  = dev_reg ? split_left_m1[7:0] : split_len;
 // Source beats the burst claims: its own output beats, the job's last
 // burst all the source beats left (one more or less than its outputs).
 // Output k takes input k, and input k+1 with a lead, so a burst that is not
 // the job's last needs one beat more than it claims with a lead; the last
-// one needs just what is left.
-wire [9:0] calc_claim = calc_last ? in_left_reg[9:0] : {1'b0, mem_cap};
-wire [9:0] cap_need   = {1'b0, mem_cap} + {9'd0, lead_reg};
-wire [9:0] calc_need  = calc_last ? in_left_reg[9:0] : cap_need;
+// one needs just what is left.  Each is at most one adder from registers:
+// the cap plus one or two, or the source beats left negated.
+wire [9:0]      cap_need   = {1'b0, split_cap_m1} + {8'd0, lead_reg, !lead_reg};
+wire [9:0]      calc_need  = calc_last ? in_left_reg[9:0] : cap_need;
+wire [AV_W-1:0] left_neg   = -in_left_reg[AV_W-1:0];
+wire [AV_W-1:0] calc_nclaim = calc_last ? left_neg : split_cap_neg[AV_W-1:0];
 
 localparam CMP_W = AV_W > 10 ? AV_W : 10;
 wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
 wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need_reg};
 wire             have_data = avail_cmp >= need_cmp;
-// A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN holds.
-wire [CMP_W-1:0] claim_cmp = {{(CMP_W-10){1'b0}}, calc_claim};
-wire unused_claim = &{1'b0, claim_cmp};
+// A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN
+// holds: AV_W bits hold it and its negation.
 
 wire wq_full;
 wire bq_full;
 wire issue = plan_valid_reg && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
           && have_data;
-wire plan_calc = loaded_reg && (!plan_valid_reg || issue);
+assign plan_calc = loaded_reg && split_ready && (!plan_valid_reg || issue);
+
+// Source beats available after this cycle, worked out for an announce and
+// for none in parallel and chosen by it: an announce takes the planned
+// burst's claim, a push into the FIFO adds one.
+wire [AV_W-1:0] avail_kept  = avail_reg + {{(AV_W-1){1'b0}}, in_push};
+wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim_reg, in_push};
+wire unused_taken = &{1'b0, avail_taken[0]};
 
 assign job_pop = job_valid && !loaded_reg;
 
@@ -273,22 +293,21 @@ dmac_fifo #(
  */
 wire                  bq_valid;
 wire [ADDR_WIDTH-1:0] bq_addr;
-wire [7:0]            bq_len;
 wire                  bq_last;
 wire [SEQ_W-1:0]      bq_seq;
 reg                   job_bad_reg;
 
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + 8 + 1 + SEQ_W),
+    .WIDTH(ADDR_WIDTH + 1 + SEQ_W),
     .DEPTH(MAX_OUTSTANDING)
 ) b_queue_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({aw_seq, plan_last_reg, plan_len_reg, plan_addr_reg}),
+    .wr_data({aw_seq, plan_last_reg, plan_addr_reg}),
     .wr_en(issue),
     .full(bq_full),
-    .rd_data({bq_seq, bq_last, bq_len, bq_addr}),
+    .rd_data({bq_seq, bq_last, bq_addr}),
     .rd_valid(bq_valid),
     .rd_en(b_valid),
     .count()
@@ -297,8 +316,9 @@ dmac_fifo #(
 assign quiet = !aw_valid && !wq_valid && !bq_valid;
 
 wire                   b_bad   = b_resp[1];
-wire [COUNT_WIDTH-1:0] b_beats = wd_poison ? {{(COUNT_WIDTH-9){1'b0}}, wd_good}
-                                           : {{(COUNT_WIDTH-8){1'b0}}, bq_len} + 1'b1;
+// Beats sent before the first poisoned one: all of them (len + 1) when none
+// was, so no adder comes before the count's.
+wire [COUNT_WIDTH-1:0] b_beats = {{(COUNT_WIDTH-9){1'b0}}, wd_good};
 wire [COUNT_WIDTH-1:0] acked_next = (job_bad_reg || b_bad) ? acked : acked + b_beats;
 wire                   bad_next   = job_bad_reg || b_bad || wd_poison;
 
@@ -322,23 +342,20 @@ always @(posedge clk) begin
         end
     end
 
-    avail_reg <= avail_reg + {{(AV_W-1){1'b0}}, in_push}
-               - (issue ? plan_claim_reg : {AV_W{1'b0}});
+    avail_reg <= issue ? avail_taken[AV_W:1] : avail_kept;
 
     if (plan_calc) begin
         plan_valid_reg <= 1'b1;
-        plan_addr_reg  <= addr_reg;
-        plan_len_reg   <= calc_beats[7:0] - 8'd1;
+        plan_addr_reg  <= split_addr;
+        plan_len_reg   <= calc_len;
         plan_last_reg  <= calc_last;
         plan_need_reg  <= calc_need;
-        plan_claim_reg <= claim_cmp[AV_W-1:0];
+        plan_nclaim_reg <= calc_nclaim;
         plan_dev_reg   <= dev_reg;
         plan_size_reg  <= size_reg;
         plan_fixed_reg <= fixed_reg;
-        // Stepped by the cap: after the job's last burst they are not used.
-        addr_reg       <= addr_reg + ({{(ADDR_WIDTH-9){1'b0}}, mem_cap} << SIZE);
-        beats_left_reg <= beats_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
-        in_left_reg    <= in_left_reg - {{(COUNT_WIDTH-9){1'b0}}, mem_cap};
+        // Stepped by the cap: after the job's last burst it is not used.
+        in_left_reg    <= in_left_reg + split_cap_neg;
         if (calc_last) begin
             loaded_reg <= 1'b0;
         end
@@ -346,8 +363,6 @@ always @(posedge clk) begin
 
     if (job_pop) begin
         loaded_reg     <= 1'b1;
-        addr_reg       <= job_addr;
-        beats_left_reg <= job_out_beats;
         in_left_reg    <= job_in_beats;
         lead_reg       <= job_lead;
         dev_reg        <= job_dev;
