@@ -162,7 +162,9 @@ reg  [63:0]           last_addr_reg;
 reg  [63:0]           fail_desc_reg;
 reg  [31:0]           fail_residue_reg;
 
-wire clear;
+// Stopped and quiet: forget everything (a registered pulse, see below)
+reg clear_reg;
+wire clear = clear_reg;
 
 /*
  * Descriptor fetch and queue
@@ -934,7 +936,13 @@ assign paused = pause && running_reg && quiet_data && !wb_aw_valid_reg && !wb_w_
              && !rep_valid;
 
 wire quiet_all = quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg && !rep_valid;
-assign clear = halting_reg && quiet_all;
+// The clear that ends a halt is registered: quiet_all gathers the whole
+// lane's state, and clear resets most of its flip-flops, so the two are a
+// cycle apart.  A halting lane that is quiet stays quiet (nothing issues
+// while halting), so clearing a cycle later loses nothing.
+always @(posedge clk) begin
+    clear_reg <= halting_reg && quiet_all && !clear_reg && !rst;
+end
 
 /*
  * First failing job
