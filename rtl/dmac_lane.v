@@ -999,14 +999,16 @@ always @* begin
             end
         end
     end
-    // No valid candidate: keep the (invalid) record as it is.
-    win = cand_rec;
+    // At most one candidate wins: an AND-OR picks it (none: all zero, and
+    // the record is then not loaded, see new_cand).
+    win = {CAND_W{1'b0}};
     for (ci = 0; ci < NCAND; ci = ci + 1) begin
-        if (cand_win[ci]) begin
-            win = cands[ci*CAND_W +: CAND_W];
-        end
+        win = win | (cands[ci*CAND_W +: CAND_W] & {CAND_W{cand_win[ci]}});
     end
 end
+// The record changes only when a new candidate is valid (otherwise it would
+// win against nothing and stay as it is), so its enable needs no compare.
+wire new_cand = bad_ev_reg || rd_err || wr_err || abort_reg;
 
 always @(posedge clk) begin
     cpl_valid  <= 1'b0;
@@ -1058,7 +1060,7 @@ always @(posedge clk) begin
     bad_ev_code_reg <= t_err;
     bad_ev_addr_reg <= d_fetched ? d_addr_ext[63:0] : bad_ptr;
     bad_ev_seq_reg  <= disp_seq_reg;
-    if (running_reg && !halting_reg) begin
+    if (running_reg && !halting_reg && new_cand) begin
         {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg} <= win;
     end
     if (abort_cmd && running_reg && !halting_reg) begin
