@@ -439,7 +439,10 @@ async def test_abort(dut, when: int) -> None:  # type: ignore[no-untyped-def]
     """Abort mid-chain: the channel reports ABORTED, LEN says what landed, nothing after idle."""
     tb = await setup(dut, backpressure=0.2)
     tracker = WriteTracker(tb.axi_checker, tb.mem_size, tb.params.data_bytes)
-    chain = make_chain(tb, [8_000] * 4)
+    # About 1,000 beats per descriptor at every bus width, so that each instant falls
+    # inside the chain (at 16 bytes a beat, 4 x 8,000 bytes could end before 2,500
+    # cycles under back-pressure).
+    chain = make_chain(tb, [8_000 * max(1, tb.params.data_bytes // 8)] * 4)
     original = tb.ram.read(0, tb.mem_size)
     await tb.start(0, chain[0][0])
     await ClockCycles(dut.clk, when)
