@@ -215,6 +215,13 @@ assign job_pop = job_valid && !loaded_reg;
 
 /*
  * W side: bursts announced, in order
+ *
+ * The burst being sent is held in registers (h_*), loaded from the queue's
+ * head when the previous one's last beat goes, so the next burst's beats
+ * follow without a gap.  Whether the beat is the burst's last and whether
+ * it uses up the realigned word are flags worked out a beat ahead, so the
+ * realigner's ready is a gate of flip-flops (none of it comes from the
+ * queue's LUT RAM or from a compare).
  */
 wire            wq_valid;
 wire [7:0]      wq_len;
@@ -222,12 +229,21 @@ wire            wq_dev;
 wire [2:0]      wq_size;
 wire            wq_fixed;
 wire [SIZE-1:0] wq_lane;
-reg  [7:0] wbeat_reg;
-reg  [8:0] wgood_reg;
-reg        wpoison_reg;
+wire            wq_pop;
+
+reg             h_valid_reg;
+reg  [7:0]      h_left_reg;     // beats after this one
+reg             h_last_reg;     // this beat is the burst's last
+reg             h_dev_reg;
+reg  [2:0]      h_size_reg;
+reg             h_fixed_reg;
+reg  [SIZE-1:0] h_lane_reg;
+reg  [8:0]      wgood_reg;
+reg             wpoison_reg;
 
 wire w_fire = w_valid && w_ready;
 wire w_done = w_fire && w_last;
+assign wq_pop = wq_valid && (!h_valid_reg || w_done);
 
 dmac_fifo #(
     .WIDTH(8 + 5 + SIZE),
@@ -241,7 +257,7 @@ dmac_fifo #(
     .full(wq_full),
     .rd_data({wq_lane, wq_fixed, wq_size, wq_dev, wq_len}),
     .rd_valid(wq_valid),
-    .rd_en(w_done),
+    .rd_en(wq_pop),
     .count()
 );
 
@@ -249,22 +265,57 @@ dmac_fifo #(
 // (word_off_reg, stepped by the element width per beat), to the lanes of
 // its address (the burst's for FIXED, k elements further for INCR): one
 // rotation by their distance.  Lanes outside the element carry no strobe.
+// wrap_reg: this element ends the word (word_off_reg + step wraps to 0).
 reg  [SIZE-1:0]       word_off_reg;
-wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << wq_size;
+reg                   wrap_reg;
+wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << h_size_reg;
 wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
-wire [SIZE-1:0]       dst_lane  = wq_fixed ? wq_lane : wq_lane + word_off_reg;
-wire [SIZE-1:0]       rot       = wq_fixed ? word_off_reg - wq_lane : {SIZE{1'b0}} - wq_lane;
-wire [DATA_BYTES-1:0] elem_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << wq_size));
+wire [SIZE-1:0]       word_next2 = word_next + elem_step;
+// For a burst being loaded: its first element ends the word when it is a whole word
+wire [SIZE-1:0]       load_step = {{(SIZE-1){1'b0}}, 1'b1} << wq_size;
+wire [SIZE-1:0]       dst_lane  = h_fixed_reg ? h_lane_reg : h_lane_reg + word_off_reg;
+wire [SIZE-1:0]       rot       = h_fixed_reg ? word_off_reg - h_lane_reg : {SIZE{1'b0}} - h_lane_reg;
+wire [DATA_BYTES-1:0] elem_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << h_size_reg));
 wire [2*DATA_WIDTH-1:0] rot_pair = {al_data, al_data} >> {rot, 3'b000};
 // The word is used up when this element took its last byte, or the burst ends.
-wire                  word_done = !wq_dev || word_next == {SIZE{1'b0}} || w_last;
+wire                  word_done = !h_dev_reg || wrap_reg || h_last_reg;
 wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 
-assign w_valid  = wq_valid && al_valid;
-assign al_ready = wq_valid && w_ready && word_done;
-assign w_data   = wq_dev ? rot_pair[DATA_WIDTH-1:0] : al_data;
-assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : wq_dev ? elem_strb << dst_lane : al_strb;
-assign w_last   = wbeat_reg == wq_len;
+assign w_valid  = h_valid_reg && al_valid;
+assign al_ready = h_valid_reg && w_ready && word_done;
+assign w_data   = h_dev_reg ? rot_pair[DATA_WIDTH-1:0] : al_data;
+assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : h_dev_reg ? elem_strb << dst_lane : al_strb;
+assign w_last   = h_last_reg;
+
+always @(posedge clk) begin
+    if (w_fire) begin
+        h_left_reg   <= h_left_reg - 8'd1;
+        h_last_reg   <= h_left_reg == 8'd1;
+        word_off_reg <= word_next;
+        wrap_reg     <= word_next2 == {SIZE{1'b0}};
+        wgood_reg    <= wgood_next;
+        wpoison_reg  <= wpoison_next;
+    end
+    if (w_done) begin
+        h_valid_reg <= 1'b0;
+    end
+    if (wq_pop) begin
+        h_valid_reg  <= 1'b1;
+        h_left_reg   <= wq_len;
+        h_last_reg   <= wq_len == 8'd0;
+        h_dev_reg    <= wq_dev;
+        h_size_reg   <= wq_size;
+        h_fixed_reg  <= wq_fixed;
+        h_lane_reg   <= wq_lane;
+        word_off_reg <= {SIZE{1'b0}};
+        wrap_reg     <= load_step == {SIZE{1'b0}};
+        wgood_reg    <= 9'd0;
+        wpoison_reg  <= 1'b0;
+    end
+    if (rst || clear) begin
+        h_valid_reg <= 1'b0;
+    end
+end
 
 // Per finished burst: beats sent before its first poisoned one, and whether it had one.
 wire [8:0] wgood_next   = (wpoison_reg || al_poison) ? wgood_reg : wgood_reg + 9'd1;
@@ -313,7 +364,7 @@ dmac_fifo #(
     .count()
 );
 
-assign quiet = !aw_valid && !wq_valid && !bq_valid;
+assign quiet = !aw_valid && !wq_valid && !h_valid_reg && !bq_valid;
 
 wire                   b_bad   = b_resp[1];
 // Beats sent before the first poisoned one: all of them (len + 1) when none
@@ -370,13 +421,6 @@ always @(posedge clk) begin
         fixed_reg      <= job_fixed;
     end
 
-    if (w_fire) begin
-        wbeat_reg   <= w_last ? 8'd0 : wbeat_reg + 8'd1;
-        word_off_reg <= w_last ? {SIZE{1'b0}} : word_next;
-        wgood_reg   <= w_last ? 9'd0 : wgood_next;
-        wpoison_reg <= w_last ? 1'b0 : wpoison_next;
-    end
-
     if (b_valid) begin
         if (b_bad) begin
             err      <= 1'b1;
@@ -400,10 +444,6 @@ always @(posedge clk) begin
         avail_reg      <= {AV_W{1'b0}};
         aw_seq         <= 0;
         aw_valid       <= 1'b0;
-        wbeat_reg      <= 0;
-        word_off_reg   <= {SIZE{1'b0}};
-        wgood_reg      <= 0;
-        wpoison_reg    <= 1'b0;
         acked          <= 0;
         job_bad_reg    <= 1'b0;
         err            <= 1'b0;
