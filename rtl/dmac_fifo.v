@@ -5,6 +5,13 @@
 // and pops (the compares they need are made on the registered count, beside
 // the push and pop), so a decision made from a FIFO's state starts with no
 // pointer compare in front of it.
+//
+// HEAD_W > 0: the top HEAD_W bits of the head entry also come from
+// flip-flops, loaded with what will be at the head next cycle (the entry
+// after it on a pop, read through a second port at the registered next
+// pointer; the one pushed now if it becomes the head), so the control bits
+// a decision reads first do not come through a LUT RAM's read path.  The
+// ports behave the same either way.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -13,7 +20,9 @@ module dmac_fifo #(
     // Bits per entry
     parameter WIDTH = 64,
     // Entries; a power of two
-    parameter DEPTH = 64
+    parameter DEPTH = 64,
+    // Top bits of the head entry read from flip-flops (0..WIDTH)
+    parameter HEAD_W = 0
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -63,7 +72,30 @@ wire one_short = count_reg == DEPTH[PTR_W:0] - 1'b1;
 assign count    = count_reg;
 assign full     = full_reg;
 assign rd_valid = valid_reg;
-assign rd_data  = mem[rd_ptr_reg];
+
+generate
+if (HEAD_W > 0) begin : g_head
+    reg  [HEAD_W-1:0] head_reg;
+    // The entry pushed now is the head next cycle: the FIFO is empty, or
+    // its last entry is popped.
+    wire fresh = push && (!valid_reg || (one_left && pop));
+    always @(posedge clk) begin
+        if (fresh) begin
+            head_reg <= wr_data[WIDTH-1 -: HEAD_W];
+        end else if (pop) begin
+            head_reg <= mem[rd_next_reg][WIDTH-1 -: HEAD_W];
+        end
+    end
+    if (HEAD_W < WIDTH) begin : g_rest
+        wire [WIDTH-1:0] word = mem[rd_ptr_reg];
+        assign rd_data = {head_reg, word[WIDTH-HEAD_W-1:0]};
+    end else begin : g_all
+        assign rd_data = head_reg;
+    end
+end else begin : g_mem
+    assign rd_data = mem[rd_ptr_reg];
+end
+endgenerate
 
 always @(posedge clk) begin
     if (push) begin
