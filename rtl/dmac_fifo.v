@@ -87,8 +87,7 @@ if (HEAD_W > 0) begin : g_head
         end
     end
     if (HEAD_W < WIDTH) begin : g_rest
-        wire [WIDTH-1:0] word = mem[rd_ptr_reg];
-        assign rd_data = {head_reg, word[WIDTH-HEAD_W-1:0]};
+        assign rd_data = {head_reg, mem[rd_ptr_reg][WIDTH-HEAD_W-1:0]};
     end else begin : g_all
         assign rd_data = head_reg;
     end

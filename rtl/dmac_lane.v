@@ -260,7 +260,8 @@ wire                  dq_pop;
 
 dmac_fifo #(
     .WIDTH(DQ_ENTRY_W),
-    .DEPTH(DQ_DEPTH)
+    .DEPTH(DQ_DEPTH),
+    .HEAD_W(1)
 ) desc_queue_inst (
     .clk(clk),
     .rst(rst),
@@ -628,8 +629,19 @@ function seq_before;
     end
 endfunction
 
-wire aw_allow = !stop_all_reg && !halting_reg
-             && (!err_valid_reg || seq_before(aw_seq, err_seq_reg, retire_seq_reg));
+// Whether the job the write side announces comes before the failing one is
+// registered (aw_before_reg), from the sequence numbers of the cycle before:
+// it holds in a cycle in which none of them moved on (seq_moved_reg clear).
+// In a cycle after one did, nothing is announced and no failure is written
+// back; that happens only while a failure is recorded.
+wire aw_seq_step;
+wire cq_pop;
+wire err_load;
+reg  aw_before_reg;
+reg  seq_moved_reg;
+wire aw_before_known = aw_before_reg && !seq_moved_reg;
+wire aw_after_known  = !aw_before_reg && !seq_moved_reg;
+wire aw_allow = !stop_all_reg && !halting_reg && (!err_valid_reg || aw_before_known);
 
 // The write mover's beats leave through a register (wd_*), so the bus
 // side's ready reaches the mover through one gate and its data path ends
@@ -675,6 +687,7 @@ dmac_wr_mover #(
     .job_fixed(awq_fixed),
     .in_push(rd_beat_valid),
     .aw_seq(aw_seq),
+    .aw_seq_step(aw_seq_step),
     .aw_allow(aw_allow),
     .hold(pause),
     .quiet(wr_quiet),
@@ -710,7 +723,6 @@ dmac_wr_mover #(
  */
 localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2 + 2 + 32;
 wire                  cq_valid;
-wire                  cq_pop;
 wire                  c_bad;
 wire                  c_fetched;
 wire [ADDR_WIDTH-1:0] c_addr;
@@ -724,15 +736,18 @@ wire [31:0]           c_dlen;
 
 dmac_fifo #(
     .WIDTH(CQ_W),
-    .DEPTH(JOB_DEPTH)
+    .DEPTH(JOB_DEPTH),
+    .HEAD_W(3)
 ) completion_queue_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({x_head_reg, x_len_reg, dst_off, x_flags_reg, x_dst_dev_reg, x_dlen_reg}),
+    // bad, end and fetched first: read from flip-flops (HEAD_W)
+    .wr_data({x_head_reg[ADDR_WIDTH+1], x_flags_reg[0], x_head_reg[ADDR_WIDTH:0], x_len_reg, dst_off,
+              x_flags_reg[2:1], x_dst_dev_reg, x_dlen_reg}),
     .wr_en(x_push_reg),
     .full(cq_full),
-    .rd_data({c_bad, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_end, c_dst_dev, c_dlen}),
+    .rd_data({c_bad, c_end, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_dst_dev, c_dlen}),
     .rd_valid(cq_valid),
     .rd_en(cq_pop),
     .count()
@@ -744,7 +759,8 @@ wire                   res_ok;
 
 dmac_fifo #(
     .WIDTH(COUNT_WIDTH + 1),
-    .DEPTH(JOB_DEPTH)
+    .DEPTH(JOB_DEPTH),
+    .HEAD_W(1)
 ) result_queue_inst (
     .clk(clk),
     .rst(rst),
@@ -848,7 +864,7 @@ wire issue_wb_ok  = issue_ok && c_end;
 // announced every job before it (a pause may still hold those back).
 wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
                  && err_valid_reg && quiet_data && head_settled
-                 && !seq_before(aw_seq, err_seq_reg, retire_seq_reg);
+                 && aw_after_known;
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
 // With no job left, a device descriptor taken as the current one (part of it
@@ -871,7 +887,8 @@ wire                  rep_pop  = rep_valid && (!rep_need_b || status_b);
 
 dmac_fifo #(
     .WIDTH(REP_W),
-    .DEPTH(REP_DEPTH)
+    .DEPTH(REP_DEPTH),
+    .HEAD_W(4)
 ) report_queue_inst (
     .clk(clk),
     .rst(rst),
@@ -1009,6 +1026,13 @@ end
 // The record changes only when a new candidate is valid (otherwise it would
 // win against nothing and stay as it is), so its enable needs no compare.
 wire new_cand = bad_ev_reg || rd_err || wr_err || abort_reg;
+assign err_load = running_reg && !halting_reg && new_cand;
+// (An abort stays a candidate every cycle; the record then keeps its job.)
+wire err_moves = err_load && (!err_valid_reg || win[SEQ_W-1:0] != err_seq_reg);
+always @(posedge clk) begin
+    aw_before_reg <= seq_before(aw_seq, err_seq_reg, retire_seq_reg);
+    seq_moved_reg <= aw_seq_step || cq_pop || err_moves || rst || clear;
+end
 
 always @(posedge clk) begin
     cpl_valid  <= 1'b0;
@@ -1060,7 +1084,7 @@ always @(posedge clk) begin
     bad_ev_code_reg <= t_err;
     bad_ev_addr_reg <= d_fetched ? d_addr_ext[63:0] : bad_ptr;
     bad_ev_seq_reg  <= disp_seq_reg;
-    if (running_reg && !halting_reg && new_cand) begin
+    if (err_load) begin
         {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg} <= win;
     end
     if (abort_cmd && running_reg && !halting_reg) begin

@@ -56,6 +56,8 @@ module dmac_wr_mover #(
     input  wire                         in_push,
     // The job whose bursts AW announces now (or will announce next)
     output reg  [SEQ_W-1:0]             aw_seq,
+    // aw_seq moves on after this cycle
+    output wire                         aw_seq_step,
     // Bursts of job aw_seq may be announced
     input  wire                         aw_allow,
     // Announce nothing for now (pause)
@@ -212,6 +214,7 @@ wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim_reg, in_push};
 wire unused_taken = &{1'b0, avail_taken[0]};
 
 assign job_pop = job_valid && !loaded_reg;
+assign aw_seq_step = issue && plan_last_reg;
 
 /*
  * W side: bursts announced, in order
