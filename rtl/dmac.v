@@ -31,7 +31,7 @@ module dmac #(
     parameter MAX_BURST_LEN = 16,
     // Data bursts in flight per direction at most (power of two)
     parameter MAX_OUTSTANDING = 8,
-    // Data FIFO entries per channel (power of two, at least MAX_BURST_LEN)
+    // Data FIFO entries per channel (power of two, at least 2 * MAX_BURST_LEN)
     parameter FIFO_DEPTH = 128,
     // Descriptors read in one burst at most (1..16), when the chain is contiguous
     parameter DESC_PREFETCH = 4,
@@ -141,8 +141,11 @@ initial begin
         $display("Error: NUM_REQ must be 1..8 (instance %m)");
         $finish;
     end
-    if (FIFO_DEPTH < MAX_BURST_LEN || FIFO_DEPTH > 16384) begin
-        $display("Error: FIFO_DEPTH must be MAX_BURST_LEN..16384 (instance %m)");
+    // A write burst is announced once the FIFO holds its source beats (one
+    // more than the burst when the realigner leads), and the read side asks
+    // for whole bursts: with fewer than two bursts of room a chain stops.
+    if (FIFO_DEPTH < 2 * MAX_BURST_LEN || FIFO_DEPTH > 16384) begin
+        $display("Error: FIFO_DEPTH must be 2 * MAX_BURST_LEN..16384 (instance %m)");
         $finish;
     end
 end

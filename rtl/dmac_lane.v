@@ -37,7 +37,7 @@ module dmac_lane #(
     parameter MAX_BURST_LEN = 16,
     // Data bursts in flight per direction at most (power of two)
     parameter MAX_OUTSTANDING = 8,
-    // Data FIFO entries (power of two, at least MAX_BURST_LEN)
+    // Data FIFO entries (power of two, at least 2 * MAX_BURST_LEN)
     parameter FIFO_DEPTH = 128,
     // Descriptors read in one burst at most
     parameter DESC_PREFETCH = 4

@@ -62,3 +62,27 @@ def test_lint_catches_a_warning(tmp_path) -> None:  # type: ignore[no-untyped-de
     cmd = ["verilator", "--lint-only", "-Wall", str(bad)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=verilator_env())
     assert proc.returncode != 0 and "UNUSED" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"MAX_BURST_LEN": 256, "FIFO_DEPTH": 512}, None),
+        ({"MAX_BURST_LEN": 1, "FIFO_DEPTH": 2}, None),
+        # One burst of room: the write side would wait for a beat the read side never asks for.
+        ({"MAX_BURST_LEN": 256, "FIFO_DEPTH": 256}, "Error: FIFO_DEPTH must be 2 * MAX_BURST_LEN"),
+        ({"MAX_BURST_LEN": 16, "FIFO_DEPTH": 16}, "Error: FIFO_DEPTH must be 2 * MAX_BURST_LEN"),
+        ({"DATA_WIDTH": 48}, "Error: DATA_WIDTH must be"),
+    ],
+)
+def test_top_refuses_bad_parameters(tmp_path, params: dict[str, int], error: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The top's parameter checks run at time 0 under Icarus and stop with a message."""
+    out = tmp_path / "dmac.vvp"
+    cmd = ["iverilog", "-g2005", f"-I{RTL_DIR}", "-s", "dmac", "-o", str(out)]
+    cmd += [f"-Pdmac.{k}={v}" for k, v in params.items()]
+    subprocess.run(cmd + [str(p) for p in rtl_sources()], check=True, capture_output=True)
+    run = subprocess.run(["vvp", "-n", str(out)], capture_output=True, text=True, check=False)
+    if error is None:
+        assert "Error" not in run.stdout, run.stdout
+    else:
+        assert error in run.stdout, run.stdout
