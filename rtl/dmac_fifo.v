@@ -49,7 +49,6 @@ initial begin
     end
 end
 
-reg [WIDTH-1:0] mem [0:DEPTH-1];
 // The pointers wrap at DEPTH (the count tells full from empty).
 reg [PTR_W-1:0] wr_ptr_reg;
 reg [PTR_W-1:0] rd_ptr_reg;
@@ -75,30 +74,47 @@ assign rd_valid = valid_reg;
 
 generate
 if (HEAD_W > 0) begin : g_head
+    // The top bits are kept in a memory of their own, read only at the
+    // next pointer (one read port per memory, as a block RAM has).
+    reg  [HEAD_W-1:0] mem_hi [0:DEPTH-1];
     reg  [HEAD_W-1:0] head_reg;
     // The entry pushed now is the head next cycle: the FIFO is empty, or
     // its last entry is popped.
     wire fresh = push && (!valid_reg || (one_left && pop));
     always @(posedge clk) begin
+        if (push) begin
+            mem_hi[wr_ptr_reg] <= wr_data[WIDTH-1 -: HEAD_W];
+        end
         if (fresh) begin
             head_reg <= wr_data[WIDTH-1 -: HEAD_W];
         end else if (pop) begin
-            head_reg <= mem[rd_next_reg][WIDTH-1 -: HEAD_W];
+            head_reg <= mem_hi[rd_next_reg];
         end
     end
     if (HEAD_W < WIDTH) begin : g_rest
-        assign rd_data = {head_reg, mem[rd_ptr_reg][WIDTH-HEAD_W-1:0]};
+        reg [WIDTH-HEAD_W-1:0] mem_lo [0:DEPTH-1];
+        always @(posedge clk) begin
+            if (push) begin
+                mem_lo[wr_ptr_reg] <= wr_data[WIDTH-HEAD_W-1:0];
+            end
+        end
+        assign rd_data = {head_reg, mem_lo[rd_ptr_reg]};
     end else begin : g_all
         assign rd_data = head_reg;
     end
 end else begin : g_mem
+    reg [WIDTH-1:0] mem [0:DEPTH-1];
+    always @(posedge clk) begin
+        if (push) begin
+            mem[wr_ptr_reg] <= wr_data;
+        end
+    end
     assign rd_data = mem[rd_ptr_reg];
 end
 endgenerate
 
 always @(posedge clk) begin
     if (push) begin
-        mem[wr_ptr_reg] <= wr_data;
         wr_ptr_reg <= wr_ptr_reg + 1'b1;
     end
     if (pop) begin
