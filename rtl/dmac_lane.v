@@ -130,7 +130,9 @@ localparam SIZE = $clog2(DATA_BYTES);
 localparam COUNT_WIDTH = 33;
 // Jobs between dispatch and status write-back at most, and their numbering
 localparam JOB_DEPTH = 8;
-localparam SEQ_W = 4;
+// (twice the numbers needed, so that two job numbers compare without the
+// oldest job's: see seq_before)
+localparam SEQ_W = 5;
 localparam DQ_DEPTH = 1 << $clog2(2 * DESC_PREFETCH);
 localparam DQ_W = $clog2(DQ_DEPTH) + 1;
 // Status writes answered but not yet reported
@@ -152,12 +154,14 @@ reg                   halting_reg;
 reg                   done_issue_reg;
 reg                   stop_all_reg;
 reg                   abort_reg;
+// A failure was seen (stops reads, dispatch and fetch), and the first
+// failing job as far as resolved (see "First failing job")
+reg                   failed_reg;
 reg                   err_valid_reg;
 reg  [3:0]            err_code_reg;
 reg  [63:0]           err_addr_reg;
 reg  [SEQ_W-1:0]      err_seq_reg;
 reg  [SEQ_W-1:0]      disp_seq_reg;
-reg  [SEQ_W-1:0]      retire_seq_reg;
 reg  [63:0]           last_addr_reg;
 reg  [63:0]           fail_desc_reg;
 reg  [31:0]           fail_residue_reg;
@@ -198,7 +202,7 @@ dmac_desc_fetch #(
     .rst(rst),
     .start(start),
     .start_ptr(start_ptr),
-    .halt(!running_reg || halting_reg || err_valid_reg || stop_all_reg),
+    .halt(!running_reg || halting_reg || failed_reg || stop_all_reg),
     .hold(pause),
     .room(dq_room),
     .ar_addr(f_ar_addr),
@@ -282,7 +286,7 @@ wire [ADDR_WIDTH-1:0] d_dev = cfg_flow == FLOW_MEM2DEV ? d_dst : d_src;
 
 wire rd_ready;
 wire cq_full;
-wire can_take = running_reg && !halting_reg && !err_valid_reg && !bad_ev_reg && !stop_all_reg
+wire can_take = running_reg && !halting_reg && !failed_reg && !bad_ev_reg && !stop_all_reg
              && !cq_full && rd_ready && !x_push_reg;
 
 // The current device descriptor, served request by request
@@ -296,6 +300,8 @@ reg                   cur_irq_reg;
 reg                   cur_last_reg;
 // A request taken and not yet acknowledged, and whether it ends the descriptor
 reg                   svc_busy_reg;
+// A request was taken the cycle before
+reg                   dev_job_reg;
 reg                   svc_end_reg;
 
 // A descriptor is taken once every read of the jobs before it is issued, a
@@ -311,45 +317,62 @@ assign dq_pop = dq_take;
 // the cycle of an acknowledge (the device updates its lines after it).
 wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack;
 // What a request takes of the current descriptor, for a burst request and
-// for a single one, is worked out from the registers and registered: it
-// follows them a cycle late, so a request waits a cycle after the current
-// descriptor was taken or moved on (cur_new_reg); requests are served one
-// at a time, far apart, so that costs nothing.
-reg         cur_new_reg;
-wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && !cur_new_reg;
+// for a single one, is worked out from the registers over three registered
+// steps (the 4 KiB distance, the cap, the take), so a request waits until
+// CUR_WAIT cycles after the current descriptor was taken or moved on
+// (cur_wait_reg).  Requests are served one at a time and the next one is
+// looked at only after the previous one's burst completed on the bus, so
+// the wait costs only the first request of a descriptor a few cycles.
+localparam [2:0] CUR_WAIT = 3'd4;
+reg  [2:0]  cur_wait_reg;
+wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && cur_wait_reg == 3'd0;
 wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
                       : (cfg_maxburst > 5'd16 ? 5'd16 : cfg_maxburst);
 wire [8:0]  burst_cap = MAX_BURST_LEN > 16 ? 9'd16 : MAX_BURST_LEN[8:0];
 wire [4:0]  burst_elems = {4'd0, max_elems} > burst_cap ? burst_cap[4:0] : max_elems;
-// An INCR device burst stops at the 4 KiB boundary.
-wire [12:0] to_4k     = 13'h1000 - {1'b0, cur_dev_reg[11:0]};
-// Per kind of request (0: single, 1: burst): bytes it takes, and whether
-// that is what is left of the descriptor (no more than its cap).
-reg  [15:0] take_bytes;
-reg  [1:0]  take_all;
+// Per kind of request (0: single, 1: burst): bytes of its elements (at most
+// 16 elements of at most 8 bytes: 128 bytes; CFG does not change while the
+// channel runs), its cap at the 4 KiB boundary of an INCR device side, the
+// bytes it takes and whether that is what is left of the descriptor.
+reg  [15:0] kind_bytes_reg;
+reg  [12:0] to_4k_reg;
+reg         left_small_reg;
+reg  [15:0] kind_cap_reg;
 reg  [15:0] take_bytes_reg;
 reg  [1:0]  take_all_reg;
-reg  [7:0]  kind_bytes;
-reg  [7:0]  kind_cap;
+reg  [15:0] kind_bytes;
+reg  [15:0] kind_cap;
+reg  [15:0] take_bytes;
+reg  [1:0]  take_all;
 integer     k;
 always @* begin
     for (k = 0; k < 2; k = k + 1) begin
-        // At most 16 elements of at most 8 bytes: 128 bytes.
-        kind_bytes  = {3'd0, k == 1 ? burst_elems : 5'd1} << cfg_width;
-        kind_cap    = (!cfg_dev_incr || to_4k[12:8] != 5'd0 || to_4k[7:0] >= kind_bytes)
-                    ? kind_bytes : to_4k[7:0];
-        take_all[k] = cur_left_reg[31:8] == 24'd0 && cur_left_reg[7:0] <= kind_cap;
-        take_bytes[k*8 +: 8] = take_all[k] ? cur_left_reg[7:0] : kind_cap;
+        kind_bytes[k*8 +: 8] = {3'd0, k == 1 ? burst_elems : 5'd1} << cfg_width;
+        kind_cap[k*8 +: 8] = (cfg_dev_incr && to_4k_reg[12:8] == 5'd0
+                              && to_4k_reg[7:0] < kind_bytes_reg[k*8 +: 8])
+                           ? to_4k_reg[7:0] : kind_bytes_reg[k*8 +: 8];
+        take_all[k] = left_small_reg && cur_left_reg[7:0] <= kind_cap_reg[k*8 +: 8];
+        take_bytes[k*8 +: 8] = take_all[k] ? cur_left_reg[7:0] : kind_cap_reg[k*8 +: 8];
     end
 end
 always @(posedge clk) begin
-    take_bytes_reg <= take_bytes;
+    to_4k_reg      <= 13'h1000 - {1'b0, cur_dev_reg[11:0]};
+    left_small_reg <= cur_left_reg[31:8] == 24'd0;
+    kind_bytes_reg <= kind_bytes;
+    kind_cap_reg   <= kind_cap;
     take_all_reg   <= take_all;
-    cur_new_reg    <= take_dev || dev_job;
+    take_bytes_reg <= take_bytes;
+    if (take_dev || dev_job) begin
+        cur_wait_reg <= CUR_WAIT;
+    end else if (cur_wait_reg != 3'd0) begin
+        cur_wait_reg <= cur_wait_reg - 3'd1;
+    end
+    if (rst) begin
+        cur_wait_reg <= 3'd0;
+    end
 end
 wire [31:0] job_bytes = {24'd0, req_burst ? take_bytes_reg[15:8] : take_bytes_reg[7:0]};
 wire        job_end   = take_all_reg[req_burst] || req_last;
-wire [ADDR_WIDTH-1:0] job_step = {{(ADDR_WIDTH-32){1'b0}}, job_bytes};
 
 // The job: a whole memory-to-memory descriptor, or one request's worth.
 // Dispatch is two stages: the choice above is registered here (x_*), and
@@ -363,6 +386,7 @@ reg                   x_job_reg;
 reg [ADDR_WIDTH-1:0]  x_src_reg;
 reg [ADDR_WIDTH-1:0]  x_dst_reg;
 reg [31:0]            x_len_reg;
+wire [ADDR_WIDTH-1:0] x_step = {{(ADDR_WIDTH-32){1'b0}}, x_len_reg};
 reg                   x_src_dev_reg;
 reg                   x_dst_dev_reg;
 reg [1:0]             x_width_reg;
@@ -447,7 +471,7 @@ dmac_rd_mover #(
     .start_size({1'b0, x_width_reg}),
     .start_fixed(x_fixed_reg),
     .ready(rd_ready),
-    .stop(err_valid_reg || stop_all_reg || halting_reg),
+    .stop(failed_reg || stop_all_reg || halting_reg),
     .hold(pause),
     .quiet(rd_quiet),
     .err(rd_err),
@@ -615,17 +639,19 @@ wire                   wr_err;
 wire [ADDR_WIDTH-1:0]  wr_err_addr;
 wire [SEQ_W-1:0]       wr_err_seq;
 
-// Sequence numbers compare by their distance from the oldest job in flight.
+// Job a comes before job b.  Every job number a failure or the write side
+// can name is that of a job between the oldest one in flight and at most
+// JOB_DEPTH jobs after it (the completion queue holds JOB_DEPTH jobs), and
+// there are 2^SEQ_W = 4 * JOB_DEPTH numbers, so b - a (mod 2^SEQ_W) is below
+// half of them exactly when a comes before b: no need for the oldest job's
+// number, nor for a subtraction from it before comparing.
 function seq_before;
     input [SEQ_W-1:0] a;
     input [SEQ_W-1:0] b;
-    input [SEQ_W-1:0] oldest;
-    reg   [SEQ_W-1:0] da;
-    reg   [SEQ_W-1:0] db;
+    reg   [SEQ_W-1:0] d;
     begin
-        da = a - oldest;
-        db = b - oldest;
-        seq_before = da < db;
+        d = b - a;
+        seq_before = d != {SEQ_W{1'b0}} && !d[SEQ_W-1];
     end
 endfunction
 
@@ -636,12 +662,13 @@ endfunction
 // back; that happens only while a failure is recorded.
 wire aw_seq_step;
 wire cq_pop;
-wire err_load;
 reg  aw_before_reg;
 reg  seq_moved_reg;
+// A failure candidate is on its way to the record
+wire fail_busy;
 wire aw_before_known = aw_before_reg && !seq_moved_reg;
 wire aw_after_known  = !aw_before_reg && !seq_moved_reg;
-wire aw_allow = !stop_all_reg && !halting_reg && (!err_valid_reg || aw_before_known);
+wire aw_allow = !stop_all_reg && !halting_reg && (!failed_reg || aw_before_known);
 
 // The write mover's beats leave through a register (wd_*), so the bus
 // side's ready reaches the mover through one gate and its data path ends
@@ -863,7 +890,7 @@ wire issue_wb_ok  = issue_ok && c_end;
 // The failing job is known once nothing is in flight and the write side has
 // announced every job before it (a pause may still hold those back).
 wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
-                 && err_valid_reg && quiet_data && head_settled
+                 && err_valid_reg && !fail_busy && quiet_data && head_settled
                  && aw_after_known;
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
@@ -964,74 +991,125 @@ end
 /*
  * First failing job
  *
- * The candidates (the failure recorded so far, a bad descriptor taken the
- * cycle before, a read error, a write error, an abort) are all registered;
- * the one with the lowest job number wins (by distance from the oldest job
- * in flight, earlier candidates on a tie), all pairs compared at once
- * rather than in a chain.  A bad descriptor stops dispatch at once
- * (bad_ev_reg), and is recorded a cycle later.
+ * A failure stops reads, dispatch and descriptor fetch the cycle after its
+ * candidate appears (failed_reg), like a bad descriptor stops dispatch the
+ * cycle after it was taken (bad_ev_reg).  Which job failed first, and why,
+ * is resolved over three registered steps, so that no cycle holds more
+ * than one compare or one multiplexer:
+ *   1. the candidates of a cycle (a bad descriptor taken the cycle before,
+ *      a read error, a write error, an abort's first cycle) are compared
+ *      pairwise; the winner's one-hot choice and copies of every
+ *      candidate's details are registered (s1_*);
+ *   2. the winner's details are picked out of the copies (s2_*);
+ *   3. they replace the record if their job comes before the recorded one.
+ * The cycles' winners reach step 3 in order, so the record ends with the
+ * lowest job number of all (the recorded one on a tie, and among one
+ * cycle's candidates the one listed first).  The write side announces
+ * nothing while a candidate is on its way (seq_moved_reg), and a failure
+ * is written back only once none is (fail_busy).
  */
-localparam CAND_W = 1 + 4 + 64 + SEQ_W;
+localparam NCAND = 4;
 reg                   bad_ev_reg;
 reg  [3:0]            bad_ev_code_reg;
 reg  [63:0]           bad_ev_addr_reg;
 reg  [SEQ_W-1:0]      bad_ev_seq_reg;
-wire [64:0] rd_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, rd_err_addr};
-wire [64:0] wr_err_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, wr_err_addr};
-wire [64:0] d_addr_ext      = {{(65-ADDR_WIDTH){1'b0}}, d_addr};
-wire unused_ext = &{1'b0, rd_err_addr_ext[64], wr_err_addr_ext[64], d_addr_ext[64]};
+// An abort stays set until the lane is cleared: it is a candidate once.
+reg                   abort_seen_reg;
+wire                  abort_new = abort_reg && !abort_seen_reg;
+wire [64:0]           d_addr_ext = {{(65-ADDR_WIDTH){1'b0}}, d_addr};
+wire unused_ext = &{1'b0, d_addr_ext[64]};
 
-// {valid, code, address, sequence number}
-wire [CAND_W-1:0] cand_rec   = {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg};
-wire [CAND_W-1:0] cand_bad   = {bad_ev_reg, bad_ev_code_reg, bad_ev_addr_reg, bad_ev_seq_reg};
-wire [CAND_W-1:0] cand_rd    = {rd_err, DMAC_ERR_DATA_READ, rd_err_addr_ext[63:0], rd_err_seq};
-wire [CAND_W-1:0] cand_wr    = {wr_err, DMAC_ERR_DATA_WRITE, wr_err_addr_ext[63:0], wr_err_seq};
-wire [CAND_W-1:0] cand_abort = {abort_reg, DMAC_ERR_ABORTED, 64'd0, aw_seq};
-
-// The winner: valid, and no other valid candidate's job comes before its
-// own (nor, for a candidate listed earlier, the same job).  Each job
-// number's distance from the oldest job is worked out once, every pair is
-// compared at once, and one multiplexer picks the winner.
-localparam NCAND = 5;
-wire [NCAND*CAND_W-1:0] cands = {cand_abort, cand_wr, cand_rd, cand_bad, cand_rec};
-reg  [NCAND*SEQ_W-1:0]  cand_dist;
-reg  [NCAND-1:0]        cand_win;
-reg  [CAND_W-1:0]       win;
+// Candidates, in their order on a tie: bad descriptor, read error, write
+// error, abort.
+wire                   cand_on    = running_reg && !halting_reg;
+wire [NCAND-1:0]       cand_valid = {abort_new, wr_err, rd_err, bad_ev_reg};
+wire [NCAND*SEQ_W-1:0] cand_seq   = {aw_seq, wr_err_seq, rd_err_seq, bad_ev_seq_reg};
+wire                   new_any    = |cand_valid;
+reg  [NCAND-1:0]       cand_win;
 integer ci;
 integer cj;
 always @* begin
     for (ci = 0; ci < NCAND; ci = ci + 1) begin
-        cand_dist[ci*SEQ_W +: SEQ_W] = cands[ci*CAND_W +: SEQ_W] - retire_seq_reg;
-    end
-    for (ci = 0; ci < NCAND; ci = ci + 1) begin
-        cand_win[ci] = cands[ci*CAND_W + CAND_W - 1];
+        cand_win[ci] = cand_on && cand_valid[ci];
         for (cj = 0; cj < NCAND; cj = cj + 1) begin
-            if (cands[cj*CAND_W + CAND_W - 1]) begin
-                if (cj < ci && cand_dist[cj*SEQ_W +: SEQ_W] <= cand_dist[ci*SEQ_W +: SEQ_W]) begin
+            if (cand_valid[cj]) begin
+                if (cj < ci && !seq_before(cand_seq[ci*SEQ_W +: SEQ_W], cand_seq[cj*SEQ_W +: SEQ_W])) begin
                     cand_win[ci] = 1'b0;
                 end
-                if (cj > ci && cand_dist[cj*SEQ_W +: SEQ_W] < cand_dist[ci*SEQ_W +: SEQ_W]) begin
+                if (cj > ci && seq_before(cand_seq[cj*SEQ_W +: SEQ_W], cand_seq[ci*SEQ_W +: SEQ_W])) begin
                     cand_win[ci] = 1'b0;
                 end
             end
         end
     end
-    // At most one candidate wins: an AND-OR picks it (none: all zero, and
-    // the record is then not loaded, see new_cand).
-    win = {CAND_W{1'b0}};
-    for (ci = 0; ci < NCAND; ci = ci + 1) begin
-        win = win | (cands[ci*CAND_W +: CAND_W] & {CAND_W{cand_win[ci]}});
-    end
 end
-// The record changes only when a new candidate is valid (otherwise it would
-// win against nothing and stay as it is), so its enable needs no compare.
-wire new_cand = bad_ev_reg || rd_err || wr_err || abort_reg;
-assign err_load = running_reg && !halting_reg && new_cand;
-// (An abort stays a candidate every cycle; the record then keeps its job.)
-wire err_moves = err_load && (!err_valid_reg || win[SEQ_W-1:0] != err_seq_reg);
+
+// Step 1: the choice and copies of the candidates (loaded every cycle)
+reg  [NCAND-1:0]      s1_win_reg;
+reg  [3:0]            s1_bad_code_reg;
+reg  [63:0]           s1_bad_addr_reg;
+reg  [SEQ_W-1:0]      s1_bad_seq_reg;
+reg  [ADDR_WIDTH-1:0] s1_rd_addr_reg;
+reg  [SEQ_W-1:0]      s1_rd_seq_reg;
+reg  [ADDR_WIDTH-1:0] s1_wr_addr_reg;
+reg  [SEQ_W-1:0]      s1_wr_seq_reg;
+reg  [SEQ_W-1:0]      s1_ab_seq_reg;
+// Step 2: the winner
+reg                   s2_valid_reg;
+reg  [3:0]            s2_code_reg;
+reg  [63:0]           s2_addr_reg;
+reg  [SEQ_W-1:0]      s2_seq_reg;
+wire                  s1_valid  = |s1_win_reg;
+assign                fail_busy = s1_valid || s2_valid_reg;
+// Step 3
+wire                  rec_load  = s2_valid_reg && cand_on
+                               && (!err_valid_reg || seq_before(s2_seq_reg, err_seq_reg));
+wire [63:0]           s1_rd_addr64 = {{(64-ADDR_WIDTH){1'b0}}, s1_rd_addr_reg};
+wire [63:0]           s1_wr_addr64 = {{(64-ADDR_WIDTH){1'b0}}, s1_wr_addr_reg};
+localparam [3:0] ERR_DATA_READ  = DMAC_ERR_DATA_READ;
+localparam [3:0] ERR_DATA_WRITE = DMAC_ERR_DATA_WRITE;
+localparam [3:0] ERR_ABORTED    = DMAC_ERR_ABORTED;
+
 always @(posedge clk) begin
-    aw_before_reg <= seq_before(aw_seq, err_seq_reg, retire_seq_reg);
-    seq_moved_reg <= aw_seq_step || cq_pop || err_moves || rst || clear;
+    s1_win_reg      <= cand_win;
+    s1_bad_code_reg <= bad_ev_code_reg;
+    s1_bad_addr_reg <= bad_ev_addr_reg;
+    s1_bad_seq_reg  <= bad_ev_seq_reg;
+    s1_rd_addr_reg  <= rd_err_addr;
+    s1_rd_seq_reg   <= rd_err_seq;
+    s1_wr_addr_reg  <= wr_err_addr;
+    s1_wr_seq_reg   <= wr_err_seq;
+    s1_ab_seq_reg   <= aw_seq;
+
+    s2_valid_reg <= s1_valid;
+    s2_code_reg  <= ({4{s1_win_reg[0]}} & s1_bad_code_reg) | ({4{s1_win_reg[1]}} & ERR_DATA_READ)
+                  | ({4{s1_win_reg[2]}} & ERR_DATA_WRITE) | ({4{s1_win_reg[3]}} & ERR_ABORTED);
+    s2_addr_reg  <= ({64{s1_win_reg[0]}} & s1_bad_addr_reg) | ({64{s1_win_reg[1]}} & s1_rd_addr64)
+                  | ({64{s1_win_reg[2]}} & s1_wr_addr64);
+    s2_seq_reg   <= ({SEQ_W{s1_win_reg[0]}} & s1_bad_seq_reg) | ({SEQ_W{s1_win_reg[1]}} & s1_rd_seq_reg)
+                  | ({SEQ_W{s1_win_reg[2]}} & s1_wr_seq_reg) | ({SEQ_W{s1_win_reg[3]}} & s1_ab_seq_reg);
+
+    if (rec_load) begin
+        err_valid_reg <= 1'b1;
+        err_code_reg  <= s2_code_reg;
+        err_addr_reg  <= s2_addr_reg;
+        err_seq_reg   <= s2_seq_reg;
+    end
+    if (cand_on && new_any) begin
+        failed_reg <= 1'b1;
+    end
+    abort_seen_reg <= abort_reg;
+
+    aw_before_reg <= seq_before(aw_seq, err_seq_reg);
+    seq_moved_reg <= aw_seq_step || new_any || fail_busy || rec_load || rst || clear;
+
+    if (rst || clear) begin
+        s1_win_reg     <= {NCAND{1'b0}};
+        s2_valid_reg   <= 1'b0;
+        err_valid_reg  <= 1'b0;
+        failed_reg     <= 1'b0;
+        abort_seen_reg <= 1'b0;
+    end
 end
 
 always @(posedge clk) begin
@@ -1045,8 +1123,13 @@ always @(posedge clk) begin
     /*
      * Device descriptors and requests
      */
+    // While none is current the registers follow the head of the queue, so
+    // taking it only sets cur_valid_reg.  A request moves them on a cycle
+    // after it was taken, by its bytes (registered in x_len_reg).
     if (take_dev) begin
         cur_valid_reg <= 1'b1;
+    end
+    if (!cur_valid_reg) begin
         cur_addr_reg  <= d_addr;
         cur_mem_reg   <= cfg_flow == FLOW_MEM2DEV ? d_src : d_dst;
         cur_dev_reg   <= d_dev;
@@ -1054,13 +1137,15 @@ always @(posedge clk) begin
         cur_len_reg   <= d_len;
         cur_irq_reg   <= d_irq;
         cur_last_reg  <= d_last;
+    end else if (dev_job_reg) begin
+        cur_mem_reg  <= cur_mem_reg + x_step;
+        cur_dev_reg  <= cur_dev_reg + (cfg_dev_incr ? x_step : {ADDR_WIDTH{1'b0}});
+        cur_left_reg <= cur_left_reg - x_len_reg;
     end
+    dev_job_reg <= dev_job;
     if (dev_job) begin
         svc_busy_reg <= 1'b1;
         svc_end_reg  <= job_end;
-        cur_mem_reg  <= cur_mem_reg + job_step;
-        cur_dev_reg  <= cur_dev_reg + (cfg_dev_incr ? job_step : {ADDR_WIDTH{1'b0}});
-        cur_left_reg <= cur_left_reg - job_bytes;
         if (job_end) begin
             cur_valid_reg <= 1'b0;
         end
@@ -1076,17 +1161,11 @@ always @(posedge clk) begin
     if (issue_ok) begin
         acc_reg <= c_end ? 32'd0 : acc_reg + c_len;
     end
-    if (cq_pop) begin
-        retire_seq_reg <= retire_seq_reg + 1'b1;
-    end
 
     bad_ev_reg      <= take_bad;
     bad_ev_code_reg <= t_err;
     bad_ev_addr_reg <= d_fetched ? d_addr_ext[63:0] : bad_ptr;
     bad_ev_seq_reg  <= disp_seq_reg;
-    if (err_load) begin
-        {err_valid_reg, err_code_reg, err_addr_reg, err_seq_reg} <= win;
-    end
     if (abort_cmd && running_reg && !halting_reg) begin
         abort_reg <= 1'b1;
     end
@@ -1173,10 +1252,8 @@ always @(posedge clk) begin
         done_issue_reg  <= 1'b0;
         stop_all_reg    <= 1'b0;
         abort_reg       <= 1'b0;
-        err_valid_reg   <= 1'b0;
         bad_ev_reg      <= 1'b0;
         disp_seq_reg    <= 0;
-        retire_seq_reg  <= 0;
         acc_reg         <= 32'd0;
         cur_valid_reg   <= 1'b0;
         svc_busy_reg    <= 1'b0;
@@ -1193,13 +1270,12 @@ always @(posedge clk) begin
         done_issue_reg  <= 1'b0;
         stop_all_reg    <= 1'b0;
         abort_reg       <= 1'b0;
-        err_valid_reg   <= 1'b0;
         bad_ev_reg      <= 1'b0;
         disp_seq_reg    <= 0;
-        retire_seq_reg  <= 0;
         acc_reg         <= 32'd0;
         cur_valid_reg   <= 1'b0;
         svc_busy_reg    <= 1'b0;
+        dev_job_reg     <= 1'b0;
         dev_ack         <= 1'b0;
         dev_tc          <= 1'b0;
         wb_aw_valid_reg <= 1'b0;
