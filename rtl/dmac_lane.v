@@ -884,14 +884,34 @@ wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jd
                  && !wd_valid;
 wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
+// Whether the oldest job retires (and its status write issues, if it ends
+// its descriptor) is decided from registers a cycle ahead (retire_ok_reg),
+// and holds in the next cycle unless a job retired in this one (the queue
+// heads moved on) or a status write failed since.  So a job retires at
+// most every other cycle, and the decision that pops the queues is one gate.
 // A job that does not end its descriptor retires without a status write.
-wire issue_ok     = running_reg && !done_issue_reg && !stop_all_reg && head_ok && (wb_free || !c_end);
+reg  retire_ok_reg;
+reg  retired_reg;
+wire issue_ok     = retire_ok_reg && !retired_reg && !done_issue_reg && !stop_all_reg;
 wire issue_wb_ok  = issue_ok && c_end;
 // The failing job is known once nothing is in flight and the write side has
-// announced every job before it (a pause may still hold those back).
-wire issue_fail   = running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
-                 && err_valid_reg && !fail_busy && quiet_data && head_settled
-                 && aw_after_known;
+// announced every job before it (a pause may still hold those back).  That
+// too is registered (fail_ok_reg): once it holds nothing moves any more but
+// a late abort, which seq_moved_reg catches (it is set the cycle after any
+// candidate or while one is on its way, fail_busy).
+reg  fail_ok_reg;
+wire issue_fail   = fail_ok_reg && !done_issue_reg && !stop_all_reg && !seq_moved_reg;
+always @(posedge clk) begin
+    retire_ok_reg <= running_reg && !done_issue_reg && !stop_all_reg && head_ok && (wb_free || !c_end);
+    retired_reg   <= issue_ok;
+    fail_ok_reg   <= running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
+                  && err_valid_reg && !fail_busy && quiet_data && head_settled && aw_after_known;
+    if (rst || clear) begin
+        retire_ok_reg <= 1'b0;
+        retired_reg   <= 1'b0;
+        fail_ok_reg   <= 1'b0;
+    end
+end
 // The failing job is written back if it was fetched; with no job left, the
 // report carries no descriptor.
 // With no job left, a device descriptor taken as the current one (part of it
