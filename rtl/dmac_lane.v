@@ -494,6 +494,10 @@ dmac_rd_mover #(
     .fifo_rd_en(in_pop)
 );
 
+wire [DATA_WIDTH-1:0] ram_data;
+wire                  ram_poison;
+wire                  ram_valid;
+wire                  ram_pop;
 wire [DATA_WIDTH-1:0] fifo_data;
 wire                  fifo_poison;
 wire                  fifo_valid;
@@ -508,10 +512,31 @@ dmac_fifo #(
     .wr_data({rd_beat_poison, rd_beat_data}),
     .wr_en(rd_beat_valid),
     .full(),
-    .rd_data({fifo_poison, fifo_data}),
-    .rd_valid(fifo_valid),
-    .rd_en(in_pop),
+    .rd_data({ram_poison, ram_data}),
+    .rd_valid(ram_valid),
+    .rd_en(ram_pop),
     .count()
+);
+
+// The data FIFO's head reaches the realigner through a register slice with
+// a skid entry, so the FIFO pops on registered state only: the block RAM's
+// read address does not wait for the realigner's decision.  The slice adds
+// two entries to the FIFO (the read mover's credits count FIFO_DEPTH) and a
+// cycle of latency.
+wire ram_ready;
+assign ram_pop = ram_valid && ram_ready;
+
+dmac_skid #(
+    .WIDTH(DATA_WIDTH + 1)
+) fifo_slice_inst (
+    .clk(clk),
+    .rst(rst || clear),
+    .s_data({ram_poison, ram_data}),
+    .s_valid(ram_valid),
+    .s_ready(ram_ready),
+    .m_data({fifo_poison, fifo_data}),
+    .m_valid(fifo_valid),
+    .m_ready(in_pop)
 );
 
 /*
