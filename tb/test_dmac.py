@@ -9,7 +9,8 @@ The protocol checkers watch both ports throughout.
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import ClockCycles, with_timeout
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
+from cocotb.utils import get_sim_time
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Completion, Descriptor, completion
@@ -734,6 +735,39 @@ async def test_status_error_ends_writebacks(dut, latency: int) -> None:  # type:
     tb.check_protocol()
 
 
+class GrantWatch:
+    """Every cycle, the lanes' AR and AW requests and which of them the mux takes.
+
+    The arbiter grants from the previous cycle's requests, so a low-priority
+    lane taken in a cycle after the high-priority lane asked was passed over
+    (``passed_over``); ``contested`` counts the cycles in which both asked.
+    """
+
+    def __init__(self, dut, high: int) -> None:  # type: ignore[no-untyped-def]
+        self.passed_over: list[str] = []
+        self.contested = 0
+        self._task = cocotb.start_soon(self._run(dut, high))
+
+    async def _run(self, dut, high: int) -> None:  # type: ignore[no-untyped-def]
+        asked = {"ar": 0, "aw": 0}  # the previous cycle's requests
+        bit = 1 << high
+        while True:
+            # One settled snapshot per cycle (as tb/axi_checker.py samples: same on both simulators)
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            for ch in ("ar", "aw"):
+                valid = int(getattr(dut, f"l_{ch}_valid").value)
+                low = valid & int(getattr(dut, f"l_{ch}_ready").value) & ~bit
+                if low and asked[ch] & bit:
+                    self.passed_over.append(f"{ch} {low:#x} at {get_sim_time('ns'):.0f} ns")
+                if asked[ch] & bit and asked[ch] & ~bit:
+                    self.contested += 1
+                asked[ch] = valid
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
 @cocotb.test()
 async def test_priority(dut) -> None:  # type: ignore[no-untyped-def]
     """A priority-3 channel takes every grant while it has work; equal ones share."""
@@ -753,6 +787,7 @@ async def test_priority(dut) -> None:  # type: ignore[no-untyped-def]
     for c in chains:
         model.run_chain(c[0][0])
     prio = r.DMAC_CHAN_CTRL_PRIO_LSB
+    watch = GrantWatch(dut, n - 1)
     for chan, chain in enumerate(chains):
         high = chan == n - 1
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, (3 if high else 0) << prio)
@@ -762,9 +797,20 @@ async def test_priority(dut) -> None:  # type: ignore[no-untyped-def]
         start = 1 << r.DMAC_CHAN_CTRL_START_LSB | (3 if high else 0) << prio
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, start)
     await tb.wait_idle(n - 1)
+    watch.stop()
+    # No low-priority channel got the bus in a cycle after the high one asked for it.
+    assert not watch.passed_over, f"high-priority channel passed over: {watch.passed_over[:5]}"
+    assert watch.contested > 0, "the channels never asked at once: nothing was checked"
     others = [await tb.chan_read(c, r.DMAC_CHAN_COMPLETED_OFFSET) for c in range(n - 1)]
-    # Only what had been granted before the high-priority channel asked may have run.
-    assert sum(others) <= n - 1, f"low-priority channels ran {others} descriptors meanwhile"
+    # Only what had been granted before the high-priority channel asked may have run.  That
+    # follows from the rule above only if the high one never stops asking long enough for a
+    # low one to finish a descriptor: so when its FIFO has room for MAX_OUTSTANDING bursts.
+    # With room for two (FIFO_DEPTH 512, MAX_BURST_LEN 256) it stops asking for reads while
+    # both are in flight and for writes until a burst's data is in, and the low ones are
+    # rightly served meanwhile (the check above shows none was served in its place).
+    p = tb.params
+    if p.FIFO_DEPTH >= p.MAX_OUTSTANDING * p.MAX_BURST_LEN:
+        assert sum(others) <= n - 1, f"low-priority channels ran {others} descriptors meanwhile"
     for chan in range(n):
         await tb.wait_idle(chan)
     tb.check_memory(model)
