@@ -7,9 +7,11 @@
 // one's reads are all issued, and queues it for the write side and for
 // completion; the write side announces a job's bursts once its data is in
 // the FIFO; completion writes each job's status back once its last write
-// is answered, and reports it to the channel registers once that status
-// write is answered.  So a descriptor's status write and the next one's
-// data overlap, and so do the next descriptors' fetch and the data.
+// is answered and the previous status write was answered, and reports it
+// to the channel registers once that status write is answered.  So a
+// descriptor's status write and the next one's data overlap, and so do the
+// next descriptors' fetch and the data; status writes do not overlap each
+// other (once one fails, no later descriptor is written back).
 //
 // Errors and abort: the first failing job (lowest sequence number, not the
 // first in time) is recorded.  Reads and dispatch stop at once; the write
@@ -135,8 +137,9 @@ localparam JOB_DEPTH = 8;
 localparam SEQ_W = 5;
 localparam DQ_DEPTH = 1 << $clog2(2 * DESC_PREFETCH);
 localparam DQ_W = $clog2(DQ_DEPTH) + 1;
-// Status writes answered but not yet reported
-localparam REP_DEPTH = 4;
+// Status writes issued but not yet reported: at most one (2 is the FIFO's
+// smallest depth)
+localparam REP_DEPTH = 2;
 localparam DESC_BITS = DMAC_DESC_SIZE * 8;
 // The status write-back covers LEN and CTRL, the last 8 bytes of the descriptor.
 localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
@@ -893,7 +896,15 @@ assign residue  = cq_valid ? head_left_reg :
                   cur_valid_reg ? cur_left_reg : 32'd0;
 
 /*
- * Status write-back: issued in job order, answered in order
+ * Status write-back: issued in job order, one at a time
+ *
+ * A status write is issued only once the one before it was answered (the
+ * report queue is empty), so once one fails (the chain stops at it) no
+ * later descriptor is ever written back.  AXI has no way to take back a
+ * write whose data went out, and only the response tells whether it
+ * landed: overlapping status writes would let a later descriptor's DONE
+ * land after an earlier one's write failed.  (Holding back the later one's
+ * W beats instead would stall the shared W channel for as long.)
  */
 reg                   wb_aw_valid_reg;
 reg                   wb_w_valid_reg;
@@ -902,12 +913,12 @@ reg [31:0]            wb_len_reg;
 reg [3:0]             wb_code_reg;
 reg [1:0]             wb_beat_reg;
 
-wire rep_full;
 // Nothing in flight, and no outcome on its way (the error and job-outcome
 // pulses take effect a cycle after the response that caused them).
 wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jdone && !x_push_reg
                  && !wd_valid;
-wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_full;
+wire rep_valid;
+wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_valid;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
 // Whether the oldest job retires (and its status write issues, if it ends
 // its descriptor) is decided from registers a cycle ahead (retire_ok_reg),
@@ -948,7 +959,6 @@ wire wb_issue     = issue_wb_ok || fail_wb;
 assign cq_pop     = issue_ok;
 
 localparam REP_W = 4 + ADDR_WIDTH;
-wire                  rep_valid;
 wire                  rep_need_b;
 wire                  rep_fail;
 wire                  rep_irq;
@@ -967,7 +977,7 @@ dmac_fifo #(
     .clear(clear),
     .wr_data({wb_issue, issue_fail, c_irq, c_last, wb_desc}),
     .wr_en(issue_wb_ok || issue_fail),
-    .full(rep_full),
+    .full(),
     .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
     .rd_valid(rep_valid),
     .rd_en(rep_pop),

@@ -41,6 +41,8 @@ class Params:
     ADDR_WIDTH: int = 32
     NUM_CHANNELS: int = 4
     MAX_BURST_LEN: int = 16
+    MAX_OUTSTANDING: int = 8
+    FIFO_DEPTH: int = 128
     NUM_REQ: int = 8
 
     @classmethod
