@@ -1,4 +1,5 @@
-"""Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width (32, 64, 128)."""
+"""Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width (32, 64, 128),
+and with 256-beat bursts (FIFO_DEPTH 512, the least allowed) at DATA_WIDTH 64 and 32."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ CONFIGS = {
     "dw32": {"DATA_WIDTH": 32},
     "dw64": {"DATA_WIDTH": 64},
     "dw128": {"DATA_WIDTH": 128},
+    "mbl256_64": {"DATA_WIDTH": 64, "MAX_BURST_LEN": 256, "FIFO_DEPTH": 512},
+    "mbl256_32": {"DATA_WIDTH": 32, "MAX_BURST_LEN": 256, "FIFO_DEPTH": 512},
 }
 
 
