@@ -8,8 +8,12 @@ module dmac_chan (
     input  wire         clk,
     input  wire         rst,
 
-    // Register access, already decoded to this channel (offset inside the channel block)
-    input  wire         reg_wr_en,
+    // Register access, already decoded to this channel (offset inside the
+    // channel block). reg_wr_req is the decode cycle of a write: the strobes
+    // are registered and the write is performed in the next cycle, with the
+    // same offset, data and strobes. The read data is registered: it is that
+    // of the offset of the previous cycle.
+    input  wire         reg_wr_req,
     input  wire [5:0]   reg_wr_off,
     input  wire [31:0]  reg_wr_data,
     input  wire [3:0]   reg_wr_strb,
@@ -87,13 +91,54 @@ function [31:0] merge;
     end
 endfunction
 
-wire wr_ctrl       = reg_wr_en && reg_wr_off == DMAC_CHAN_CTRL_OFFSET[5:0];
-wire wr_desc_lo    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_LO_OFFSET[5:0];
-wire wr_desc_hi    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_HI_OFFSET[5:0];
-wire wr_irq_status = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_STATUS_OFFSET[5:0];
-wire wr_irq_enable = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0];
-wire wr_irq_coal   = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_COAL_OFFSET[5:0];
-wire wr_cfg        = reg_wr_en && reg_wr_off == DMAC_CHAN_CFG_OFFSET[5:0];
+// Write strobes, decoded in the cycle before the write (offsets are word
+// addresses: the AXI4-Lite slave clears bits 1:0). START and ABORT are
+// pulses whose written value is known then too; whether they are taken
+// (busy or not) is decided in the write cycle.
+reg wr_ctrl;
+reg wr_desc_lo;
+reg wr_desc_hi;
+reg wr_irq_status;
+reg wr_irq_enable;
+reg wr_irq_coal;
+reg wr_cfg;
+reg wr_start;
+reg wr_abort;
+
+wire [3:0] wr_word = reg_wr_off[5:2];
+
+function wr_to;
+    input [3:0] word;
+    input [3:0] reg_word;
+    begin
+        wr_to = reg_wr_req && word == reg_word;
+    end
+endfunction
+
+always @(posedge clk) begin
+    wr_ctrl       <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2]);
+    wr_desc_lo    <= wr_to(wr_word, DMAC_CHAN_DESC_LO_OFFSET[5:2]);
+    wr_desc_hi    <= wr_to(wr_word, DMAC_CHAN_DESC_HI_OFFSET[5:2]);
+    wr_irq_status <= wr_to(wr_word, DMAC_CHAN_IRQ_STATUS_OFFSET[5:2]);
+    wr_irq_enable <= wr_to(wr_word, DMAC_CHAN_IRQ_ENABLE_OFFSET[5:2]);
+    wr_irq_coal   <= wr_to(wr_word, DMAC_CHAN_IRQ_COAL_OFFSET[5:2]);
+    wr_cfg        <= wr_to(wr_word, DMAC_CHAN_CFG_OFFSET[5:2]);
+    wr_start      <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2])
+                  && reg_wr_strb[DMAC_CHAN_CTRL_START_LSB / 8] && reg_wr_data[DMAC_CHAN_CTRL_START_LSB];
+    wr_abort      <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2])
+                  && reg_wr_strb[DMAC_CHAN_CTRL_ABORT_LSB / 8] && reg_wr_data[DMAC_CHAN_CTRL_ABORT_LSB];
+    if (rst) begin
+        wr_ctrl       <= 1'b0;
+        wr_desc_lo    <= 1'b0;
+        wr_desc_hi    <= 1'b0;
+        wr_irq_status <= 1'b0;
+        wr_irq_enable <= 1'b0;
+        wr_irq_coal   <= 1'b0;
+        wr_cfg        <= 1'b0;
+        wr_start      <= 1'b0;
+        wr_abort      <= 1'b0;
+    end
+end
 
 // Register images as they read, and the bits a write leaves (strobes applied)
 reg  [31:0] ctrl_image;
@@ -126,9 +171,9 @@ wire [31:0] irq_coal_wr   = merge(irq_coal_image, reg_wr_data, reg_wr_strb);
 wire [31:0] cfg_wr        = merge(cfg_image, reg_wr_data, reg_wr_strb);
 wire [31:0] w1c           = merge(32'd0, reg_wr_data, reg_wr_strb);
 
-assign start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
+assign start     = wr_start && !busy_reg;
 assign start_ptr = desc_reg;
-assign abort_cmd = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_ABORT_LSB] && busy_reg;
+assign abort_cmd = wr_abort && busy_reg;
 assign pause     = pause_reg;
 assign prio      = prio_reg;
 wire   paused    = pause_reg && busy_reg && lane_paused;
@@ -170,12 +215,12 @@ always @* begin
 end
 
 // Read data: each register's image gated by the decode of its word offset,
-// all ORed: about 30% fewer LUTs than a case on the offset. Any other offset
-// reads 0. Offsets are word addresses: the AXI4-Lite slave clears bits 1:0
-// (WSTRB selects the bytes), so they are not decoded; decoding them too costs
-// another 50 LUTs here for nothing.
+// all ORed: about 30% fewer LUTs than a case on the offset; registered. Any
+// other offset reads 0. Offsets are word addresses: the AXI4-Lite slave
+// clears bits 1:0 (WSTRB selects the bytes), so they are not decoded;
+// decoding them too costs another 50 LUTs here for nothing.
 wire [3:0] rd_word = reg_rd_off[5:2];
-wire       unused  = &{1'b0, reg_rd_off[1:0]};
+wire       unused  = &{1'b0, reg_rd_off[1:0], reg_wr_off[1:0]};
 
 function [31:0] rd_if;
     input [3:0]  word;
@@ -186,8 +231,8 @@ function [31:0] rd_if;
     end
 endfunction
 
-always @* begin
-    reg_rd_data = rd_if(rd_word, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
+always @(posedge clk) begin
+    reg_rd_data <= rd_if(rd_word, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
                 | rd_if(rd_word, DMAC_CHAN_STATUS_OFFSET[5:2],      status_image)
                 | rd_if(rd_word, DMAC_CHAN_DESC_LO_OFFSET[5:2],     desc_reg[31:0])
                 | rd_if(rd_word, DMAC_CHAN_DESC_HI_OFFSET[5:2],     desc_reg[63:32])
