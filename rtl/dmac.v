@@ -153,14 +153,14 @@ end
 /*
  * Registers
  */
-wire                       reg_wr_en;
+wire                       reg_wr_req;
 wire [AXIL_ADDR_WIDTH-1:0] reg_wr_addr;
 wire [31:0]                reg_wr_data;
 wire [3:0]                 reg_wr_strb;
 wire [AXIL_ADDR_WIDTH-1:0] reg_rd_addr;
 wire [31:0]                reg_rd_data;
 
-wire [NUM_CHANNELS-1:0]    chan_wr_en;
+wire [NUM_CHANNELS-1:0]    chan_wr_req;
 wire [5:0]                 chan_wr_off;
 wire [5:0]                 chan_rd_off;
 wire [NUM_CHANNELS*32-1:0] chan_rd_data;
@@ -190,7 +190,7 @@ dmac_axil_slave #(
     .s_axil_rresp(s_axil_rresp),
     .s_axil_rvalid(s_axil_rvalid),
     .s_axil_rready(s_axil_rready),
-    .reg_wr_en(reg_wr_en),
+    .reg_wr_req(reg_wr_req),
     .reg_wr_addr(reg_wr_addr),
     .reg_wr_data(reg_wr_data),
     .reg_wr_strb(reg_wr_strb),
@@ -205,11 +205,13 @@ dmac_csr #(
     .BUS_ADDR_WIDTH(ADDR_WIDTH),
     .MAX_BURST_LEN(MAX_BURST_LEN)
 ) csr_inst (
-    .reg_wr_en(reg_wr_en),
+    .clk(clk),
+    .rst(rst),
+    .reg_wr_req(reg_wr_req),
     .reg_wr_addr(reg_wr_addr),
     .reg_rd_addr(reg_rd_addr),
     .reg_rd_data(reg_rd_data),
-    .chan_wr_en(chan_wr_en),
+    .chan_wr_req(chan_wr_req),
     .chan_wr_off(chan_wr_off),
     .chan_rd_off(chan_rd_off),
     .chan_rd_data(chan_rd_data),
@@ -292,7 +294,7 @@ generate
         dmac_chan chan_inst (
             .clk(clk),
             .rst(rst),
-            .reg_wr_en(chan_wr_en[n]),
+            .reg_wr_req(chan_wr_req[n]),
             .reg_wr_off(chan_wr_off),
             .reg_wr_data(reg_wr_data),
             .reg_wr_strb(reg_wr_strb),

@@ -6,6 +6,14 @@
 // requester must hold its request until served (AXI's VALID rule); the
 // user serves the granted requester only if it still requests.  The
 // grant stays with a requester that is served and asks again at once.
+//
+// Which requester goes before which is held in a registered matrix
+// (beats_reg: j beats i when its priority is higher, or equal and j comes
+// first in the round-robin order after the last requester served), so the
+// choice is, for each requester, an AND-OR of the requests with one column
+// of flip-flops: two LUT levels, no priority compare or search on the
+// requests' path.  The matrix follows an accept in the next cycle, and a
+// change of priority one cycle later than the requests (it is registered).
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -18,61 +26,88 @@ module dmac_arbiter #(
     input  wire                 rst,
 
     input  wire [PORTS-1:0]     req,
+    // Requests are considered only while this is high
+    input  wire                 enable,
     // Two bits of priority per requester, 3 highest
     input  wire [2*PORTS-1:0]   prio,
-    // A requester was served this cycle: round robin goes on after it
+    // The granted requester was served this cycle: round robin goes on after it
     input  wire                 accept,
-    input  wire [IDX_W-1:0]     accept_idx,
-    // Registered: the choice among the previous cycle's requests
-    output reg                  grant_valid,
+    // Registered: the choice among the previous cycle's requests, one-hot
+    // (all zero for none) and as an index
+    output reg  [PORTS-1:0]     grant,
     output reg  [IDX_W-1:0]     grant_idx
 );
 
 localparam IDX_W = PORTS > 1 ? $clog2(PORTS) : 1;
 
-reg [IDX_W-1:0] last_reg;
+// Round-robin order after requester k was served: k+1 first, k last.
+function ahead_of;
+    input integer j;
+    input integer i;
+    input integer k;
+    begin
+        ahead_of = (j + PORTS - k - 1) % PORTS < (i + PORTS - k - 1) % PORTS;
+    end
+endfunction
 
-integer i;
-reg [IDX_W:0] cand;
-reg choice_valid;
-reg [IDX_W-1:0] choice_idx;
-reg [1:0] top;
-reg [PORTS-1:0] eligible;
-// The sum before the modulo needs the extra bit; the index after it does not.
-wire unused_cand = &{1'b0, cand[IDX_W]};
+// ahead_reg[j*PORTS+i]: j comes before i in the round-robin order;
+// beats_reg[j*PORTS+i]: j is chosen before i (priority, then that order).
+reg [PORTS*PORTS-1:0] ahead_reg;
+reg [PORTS*PORTS-1:0] beats_reg;
+reg [PORTS*PORTS-1:0] ahead_after;
+reg [PORTS*PORTS-1:0] ahead_next;
+reg [PORTS*PORTS-1:0] beats_next;
+reg [PORTS*PORTS-1:0] ahead_reset;
+reg [PORTS-1:0]       choice;
+reg [IDX_W-1:0]       choice_idx;
 
-// The highest priority among the requesters; then search PORTS candidates
-// of that priority starting just after the last grant.
+integer i, j, k;
 always @* begin
-    top = 2'd0;
-    for (i = 0; i < PORTS; i = i + 1) begin
-        if (req[i] && prio[2*i +: 2] > top) begin
-            top = prio[2*i +: 2];
+    ahead_after = {PORTS*PORTS{1'b0}};
+    ahead_reset = {PORTS*PORTS{1'b0}};
+    for (j = 0; j < PORTS; j = j + 1) begin
+        for (i = 0; i < PORTS; i = i + 1) begin
+            ahead_reset[j*PORTS+i] = j < i;
+            // The order after the granted requester (served when accepted)
+            for (k = 0; k < PORTS; k = k + 1) begin
+                if (grant_idx == k[IDX_W-1:0]) begin
+                    ahead_after[j*PORTS+i] = ahead_of(j, i, k);
+                end
+            end
         end
     end
-    for (i = 0; i < PORTS; i = i + 1) begin
-        eligible[i] = req[i] && prio[2*i +: 2] == top;
+    ahead_next = accept ? ahead_after : ahead_reg;
+    for (j = 0; j < PORTS; j = j + 1) begin
+        for (i = 0; i < PORTS; i = i + 1) begin
+            beats_next[j*PORTS+i] = prio[2*j +: 2] > prio[2*i +: 2]
+                || (prio[2*j +: 2] == prio[2*i +: 2] && ahead_next[j*PORTS+i]);
+        end
     end
-    choice_valid = 1'b0;
-    choice_idx   = {IDX_W{1'b0}};
-    for (i = PORTS; i >= 1; i = i - 1) begin
-        cand = ({1'b0, last_reg} + i[IDX_W:0]) % PORTS[IDX_W:0];
-        if (eligible[cand[IDX_W-1:0]]) begin
-            choice_valid = 1'b1;
-            choice_idx   = cand[IDX_W-1:0];
+    // A requester is chosen when no other requester beats it.
+    choice_idx = {IDX_W{1'b0}};
+    for (i = 0; i < PORTS; i = i + 1) begin
+        choice[i] = enable && req[i];
+        for (j = 0; j < PORTS; j = j + 1) begin
+            if (j != i && req[j] && beats_reg[j*PORTS+i]) begin
+                choice[i] = 1'b0;
+            end
+        end
+        if (choice[i]) begin
+            choice_idx = choice_idx | i[IDX_W-1:0];
         end
     end
 end
 
 always @(posedge clk) begin
-    grant_valid <= choice_valid;
-    grant_idx   <= choice_idx;
-    if (accept) begin
-        last_reg <= accept_idx;
-    end
+    grant     <= choice;
+    grant_idx <= choice_idx;
+    ahead_reg <= ahead_next;
+    beats_reg <= beats_next;
     if (rst) begin
-        last_reg    <= {IDX_W{1'b1}};
-        grant_valid <= 1'b0;
+        grant     <= {PORTS{1'b0}};
+        grant_idx <= {IDX_W{1'b0}};
+        ahead_reg <= ahead_reset;
+        beats_reg <= ahead_reset;
     end
 end
 

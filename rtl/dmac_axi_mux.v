@@ -119,7 +119,6 @@ localparam DATA_BYTES = DATA_WIDTH / 8;
 // bulk copy's whole window of bursts.  Four keep W busy across an AW that
 // the bus holds for up to about three bursts' worth of beats.
 localparam W_AHEAD = 4;
-localparam OWE_W = $clog2(W_AHEAD) + 1;
 
 initial begin
     if (ID_WIDTH < CHAN_W + 1) begin
@@ -138,20 +137,23 @@ function [ID_WIDTH-1:0] make_id;
 endfunction
 
 /*
- * AR: the arbiter's grant is registered (chosen from the previous cycle's
- * requests, so the lanes' request logic and their ready are not in one
- * path), and the granted request goes through a register slice
+ * AR: the arbiter's grant is registered and one-hot (chosen from the
+ * previous cycle's requests, so the lanes' request logic and their ready
+ * are not in one path: a lane's ready is one gate of flip-flops and its own
+ * valid), and the granted request goes through a register slice
  * (dmac_skid), so the bus's ARREADY never reaches the lanes
  * combinationally; the slice's output holds a request on the bus,
  * unchanged, until it is taken.
  */
 localparam AR_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
-wire              ar_grant_valid;
-wire [CHAN_W-1:0] ar_grant_idx;
-wire              ar_s_ready;
+wire [NUM_CHANNELS-1:0] ar_grant;
+wire [CHAN_W-1:0]       ar_grant_idx;
+wire                    ar_s_ready;
 // The grant is registered: the granted lane is served if it still requests.
-wire              ar_s_valid = ar_grant_valid && l_ar_valid[ar_grant_idx];
-wire              ar_take = ar_s_valid && ar_s_ready;
+wire                    ar_s_valid = |(ar_grant & l_ar_valid);
+wire                    ar_take = ar_s_valid && ar_s_ready;
+
+assign l_ar_ready = ar_grant & l_ar_valid & {NUM_CHANNELS{ar_s_ready}};
 
 dmac_arbiter #(
     .PORTS(NUM_CHANNELS)
@@ -159,10 +161,10 @@ dmac_arbiter #(
     .clk(clk),
     .rst(rst),
     .req(l_ar_valid),
+    .enable(1'b1),
     .prio(prio),
     .accept(ar_take),
-    .accept_idx(ar_grant_idx),
-    .grant_valid(ar_grant_valid),
+    .grant(ar_grant),
     .grant_idx(ar_grant_idx)
 );
 
@@ -190,28 +192,34 @@ assign m_axi_arprot  = AXI_PROT;
 /*
  * AW, through a register slice like AR.  The order of the W bursts is
  * recorded as each AW is taken by the bus, so no W beat goes out before
- * its address.
+ * its address.  The bursts owed on W are counted in a thermometer code
+ * (w_owed_reg[k-1]: at least k), so whether there is room is a flip-flop;
+ * a burst's last W beat is counted off a cycle after it went (w_end_reg),
+ * so the count may read one too many for a cycle, never too few.
  */
 localparam AW_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
-wire              aw_grant_valid;
-wire [CHAN_W-1:0] aw_grant_idx;
-wire              aw_s_ready;
-reg  [OWE_W-1:0]  w_owed_reg;
-wire              w_room = w_owed_reg != W_AHEAD[OWE_W-1:0];
-wire              aw_s_valid = aw_grant_valid && l_aw_valid[aw_grant_idx] && w_room;
-wire              aw_take = aw_s_valid && aw_s_ready;
-wire              aw_fire = m_axi_awvalid && m_axi_awready;
+wire [NUM_CHANNELS-1:0] aw_grant;
+wire [CHAN_W-1:0]       aw_grant_idx;
+wire                    aw_s_ready;
+reg  [W_AHEAD-1:0]      w_owed_reg;
+reg                     w_end_reg;
+wire                    w_room = !w_owed_reg[W_AHEAD-1];
+wire                    aw_s_valid = |(aw_grant & l_aw_valid) && w_room;
+wire                    aw_take = aw_s_valid && aw_s_ready;
+wire                    aw_fire = m_axi_awvalid && m_axi_awready;
+
+assign l_aw_ready = aw_grant & l_aw_valid & {NUM_CHANNELS{aw_s_ready && w_room}};
 
 dmac_arbiter #(
     .PORTS(NUM_CHANNELS)
 ) aw_arbiter_inst (
     .clk(clk),
     .rst(rst),
-    .req(l_aw_valid & {NUM_CHANNELS{w_room}}),
+    .req(l_aw_valid),
+    .enable(w_room),
     .prio(prio),
     .accept(aw_take),
-    .accept_idx(aw_grant_idx),
-    .grant_valid(aw_grant_valid),
+    .grant(aw_grant),
     .grant_idx(aw_grant_idx)
 );
 
@@ -236,37 +244,34 @@ assign m_axi_awlock  = 1'b0;
 assign m_axi_awcache = AXI_CACHE;
 assign m_axi_awprot  = AXI_PROT;
 
-wire              order_valid;
-wire              order_kind;
-wire [CHAN_W-1:0] order_chan;
-wire              w_head_load;
-
-dmac_fifo #(
-    .WIDTH(CHAN_W + 1),
-    .DEPTH(W_AHEAD)
-) order_fifo_inst (
-    .clk(clk),
-    .rst(rst),
-    .clear(1'b0),
-    .wr_data({m_axi_awid[CHAN_W], m_axi_awid[CHAN_W-1:0]}),
-    .wr_en(aw_fire),
-    .full(),
-    .rd_data({order_kind, order_chan}),
-    .rd_valid(order_valid),
-    .rd_en(w_head_load),
-    .count()
-);
+always @(posedge clk) begin
+    case ({aw_take, w_end_reg})
+        2'b10: w_owed_reg <= {w_owed_reg[W_AHEAD-2:0], 1'b1};
+        2'b01: w_owed_reg <= {1'b0, w_owed_reg[W_AHEAD-1:1]};
+        default: ;
+    endcase
+    if (rst) begin
+        w_owed_reg <= {W_AHEAD{1'b0}};
+    end
+end
 
 /*
- * W: beats of the bursts in AW order, through a register slice.  The burst
- * being sent is held in a register, one select bit per source (the lanes'
- * data writes, then their status writes), so the choice among the lanes
- * is an AND-OR of registered selects and no FIFO read or decode lies on
- * the W path or on the lanes' ready.  It loads the next burst in the cycle
- * the last beat goes, so bursts follow each other without a gap.
+ * W: beats of the bursts in AW order, through a register slice.  The
+ * sources are the lanes' data writes, then their status writes.  The order
+ * of the bursts whose AW went is kept in a ring of W_AHEAD entries, each a
+ * one-hot select and its index, with one-hot read and write pointers and
+ * a valid bit per entry (at most W_AHEAD bursts are owed, so it never
+ * overflows).  The burst being sent is held in a register, one select bit
+ * per source and its index, so the choice among the lanes is a mux of
+ * registered selects and no pointer compare or decode lies on the W path
+ * or on the lanes' ready.  It loads the next burst in the cycle the last
+ * beat goes, so bursts follow each other without a gap.
  */
 localparam NSRC = 2 * NUM_CHANNELS;
+localparam SRC_W = CHAN_W + 1;
 reg  [NSRC-1:0]       w_sel_reg;
+reg  [SRC_W-1:0]      w_idx_reg;
+reg                   w_idle_reg;
 wire [NSRC-1:0]       src_valid = {l_ws_valid, l_wd_valid};
 wire [NSRC-1:0]       src_last  = {l_ws_last, l_wd_last};
 wire [NSRC*DATA_WIDTH-1:0] src_data = {l_ws_data, l_wd_data};
@@ -274,45 +279,75 @@ wire [NSRC*DATA_BYTES-1:0] src_strb = {l_ws_strb, l_wd_strb};
 wire                  w_s_valid = |(w_sel_reg & src_valid);
 wire                  w_s_last  = |(w_sel_reg & src_last);
 wire                  w_s_ready;
-wire                  w_take    = w_s_valid && w_s_ready;
-reg  [DATA_WIDTH-1:0] w_s_data;
-reg  [DATA_BYTES-1:0] w_s_strb;
+// The last beat of the burst being sent goes in this cycle
+wire                  w_end = |(w_sel_reg & src_valid & src_last) && w_s_ready;
+wire                  w_load = w_idle_reg || w_end;
+wire [DATA_WIDTH-1:0] w_s_data = src_data[w_idx_reg*DATA_WIDTH +: DATA_WIDTH];
+wire [DATA_BYTES-1:0] w_s_strb = src_strb[w_idx_reg*DATA_BYTES +: DATA_BYTES];
 
-integer s;
+// The ring
+reg  [W_AHEAD-1:0]      ord_wr_reg;
+reg  [W_AHEAD-1:0]      ord_rd_reg;
+reg  [W_AHEAD-1:0]      ord_valid_reg;
+reg  [W_AHEAD*NSRC-1:0] ord_sel_reg;
+reg  [W_AHEAD*SRC_W-1:0] ord_idx_reg;
+// The source of the AW that went, from the kind and channel of its ID
+wire [SRC_W-1:0]        aw_src = {1'b0, m_axi_awid[CHAN_W-1:0]}
+                               + (m_axi_awid[CHAN_W] ? NUM_CHANNELS[SRC_W-1:0] : {SRC_W{1'b0}});
+reg                     head_valid;
+reg  [NSRC-1:0]         head_sel;
+reg  [SRC_W-1:0]        head_idx;
+
+integer e;
 always @* begin
-    w_s_data = {DATA_WIDTH{1'b0}};
-    w_s_strb = {DATA_BYTES{1'b0}};
-    for (s = 0; s < NSRC; s = s + 1) begin
-        w_s_data = w_s_data | (src_data[s*DATA_WIDTH +: DATA_WIDTH] & {DATA_WIDTH{w_sel_reg[s]}});
-        w_s_strb = w_s_strb | (src_strb[s*DATA_BYTES +: DATA_BYTES] & {DATA_BYTES{w_sel_reg[s]}});
+    head_valid = 1'b0;
+    head_sel   = {NSRC{1'b0}};
+    head_idx   = {SRC_W{1'b0}};
+    for (e = 0; e < W_AHEAD; e = e + 1) begin
+        head_valid = head_valid | (ord_rd_reg[e] & ord_valid_reg[e]);
+        head_sel   = head_sel | (ord_sel_reg[e*NSRC +: NSRC] & {NSRC{ord_rd_reg[e]}});
+        head_idx   = head_idx | (ord_idx_reg[e*SRC_W +: SRC_W] & {SRC_W{ord_rd_reg[e]}});
     end
 end
-
-assign w_head_load = w_sel_reg == {NSRC{1'b0}} || (w_take && w_s_last);
 
 always @(posedge clk) begin
-    case ({aw_take, w_take && w_s_last})
-        2'b10: w_owed_reg <= w_owed_reg + 1'b1;
-        2'b01: w_owed_reg <= w_owed_reg - 1'b1;
-        default: ;
-    endcase
+    if (aw_fire) begin
+        ord_wr_reg <= {ord_wr_reg[W_AHEAD-2:0], ord_wr_reg[W_AHEAD-1]};
+    end
+    if (w_load && head_valid) begin
+        ord_rd_reg <= {ord_rd_reg[W_AHEAD-2:0], ord_rd_reg[W_AHEAD-1]};
+    end
+    // The burst being sent: the ring's head (none if it is empty)
+    if (w_load) begin
+        w_sel_reg  <= head_sel & {NSRC{head_valid}};
+        w_idx_reg  <= head_idx;
+        w_idle_reg <= !head_valid;
+    end
+    w_end_reg <= w_end;
     if (rst) begin
-        w_owed_reg <= {OWE_W{1'b0}};
+        ord_wr_reg    <= {{(W_AHEAD-1){1'b0}}, 1'b1};
+        ord_rd_reg    <= {{(W_AHEAD-1){1'b0}}, 1'b1};
+        w_sel_reg     <= {NSRC{1'b0}};
+        w_idle_reg    <= 1'b1;
+        w_end_reg     <= 1'b0;
     end
 end
 
-genvar g;
+// The entries: one is written as its AW goes, and emptied as it is loaded
+// (when both, it was full and is read and rewritten in one cycle).
+genvar q;
 generate
-    for (g = 0; g < NSRC; g = g + 1) begin : g_w_sel
-        localparam integer KIND = g >= NUM_CHANNELS ? 1 : 0;
-        localparam integer CHAN = g % NUM_CHANNELS;
+    for (q = 0; q < W_AHEAD; q = q + 1) begin : g_ord
         always @(posedge clk) begin
-            if (w_head_load) begin
-                w_sel_reg[g] <= order_valid && order_kind == KIND[0]
-                             && order_chan == CHAN[CHAN_W-1:0];
+            if (aw_fire && ord_wr_reg[q]) begin
+                ord_valid_reg[q]              <= 1'b1;
+                ord_sel_reg[q*NSRC +: NSRC]   <= {{(NSRC-1){1'b0}}, 1'b1} << aw_src;
+                ord_idx_reg[q*SRC_W +: SRC_W] <= aw_src;
+            end else if (w_load && ord_rd_reg[q]) begin
+                ord_valid_reg[q] <= 1'b0;
             end
             if (rst) begin
-                w_sel_reg[g] <= 1'b0;
+                ord_valid_reg[q] <= 1'b0;
             end
         end
     end
@@ -331,15 +366,8 @@ dmac_skid #(
     .m_ready(m_axi_wready)
 );
 
-genvar n;
-generate
-    for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_route
-        assign l_ar_ready[n] = ar_take && ar_grant_idx == n;
-        assign l_aw_ready[n] = aw_take && aw_grant_idx == n;
-        assign l_wd_ready[n] = w_s_ready && w_sel_reg[n];
-        assign l_ws_ready[n] = w_s_ready && w_sel_reg[NUM_CHANNELS + n];
-    end
-endgenerate
+assign l_wd_ready = w_sel_reg[NUM_CHANNELS-1:0] & {NUM_CHANNELS{w_s_ready}};
+assign l_ws_ready = w_sel_reg[NSRC-1:NUM_CHANNELS] & {NUM_CHANNELS{w_s_ready}};
 
 assign m_axi_rready  = 1'b1;
 assign m_axi_bready  = 1'b1;

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // AXI4-Lite slave: turns register-bus transactions into one-cycle write strobes and read requests.
 //
-// One write and one read are served at a time.  A write is performed once
-// both its AW and W handshakes have completed, and BVALID rises the cycle
-// after; RVALID rises the cycle after the AR handshake, with the data the
-// register file returns for that address.  Responses are always OKAY.
+// One write and one read are served at a time.  A write takes two cycles
+// once both its AW and W handshakes have completed: in the first the
+// register file decodes the address into registered strobes
+// (reg_wr_req), in the second it performs the write, and
+// BVALID rises the cycle after.  A read also takes two: in the cycle after
+// the AR handshake the register file registers the addressed value, in
+// the next it selects among those registers, and RVALID rises the cycle
+// after.  The address and data stay unchanged from the request to the
+// response.  Responses are always OKAY.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -42,7 +47,9 @@ module dmac_axil_slave #(
     /*
      * Register file
      */
-    output wire                   reg_wr_en,
+    // Decode cycle of a write: the register file performs it in the next
+    // cycle, with the same address, data and strobes
+    output wire                   reg_wr_req,
     output wire [ADDR_WIDTH-1:0]  reg_wr_addr,
     output wire [31:0]            reg_wr_data,
     output wire [3:0]             reg_wr_strb,
@@ -55,23 +62,27 @@ reg [ADDR_WIDTH-1:0] aw_addr_reg;
 reg                  w_held_reg;
 reg [31:0]           w_data_reg;
 reg [3:0]            w_strb_reg;
+reg                  wr_stage_reg;
 reg                  bvalid_reg;
 
 reg                  ar_held_reg;
 reg [ADDR_WIDTH-1:0] ar_addr_reg;
+reg                  rd_stage_reg;
 reg [31:0]           rdata_reg;
 reg                  rvalid_reg;
 
-assign s_axil_awready = !aw_held_reg && !bvalid_reg;
-assign s_axil_wready  = !w_held_reg && !bvalid_reg;
+// Nothing new is taken from the request to the response, so the address
+// and data the register file sees stay put.
+assign s_axil_awready = !aw_held_reg && !wr_stage_reg && !bvalid_reg;
+assign s_axil_wready  = !w_held_reg && !wr_stage_reg && !bvalid_reg;
 assign s_axil_bresp   = 2'b00;
 assign s_axil_bvalid  = bvalid_reg;
-assign s_axil_arready = !ar_held_reg && !rvalid_reg;
+assign s_axil_arready = !ar_held_reg && !rd_stage_reg && !rvalid_reg;
 assign s_axil_rdata   = rdata_reg;
 assign s_axil_rresp   = 2'b00;
 assign s_axil_rvalid  = rvalid_reg;
 
-assign reg_wr_en   = aw_held_reg && w_held_reg;
+assign reg_wr_req  = aw_held_reg && w_held_reg;
 // Registers are 32-bit words: the byte lanes come from WSTRB, not the low address bits.
 assign reg_wr_addr = {aw_addr_reg[ADDR_WIDTH-1:2], 2'b00};
 assign reg_wr_data = w_data_reg;
@@ -91,10 +102,14 @@ always @(posedge clk) begin
         w_data_reg <= s_axil_wdata;
         w_strb_reg <= s_axil_wstrb;
     end
-    if (reg_wr_en) begin
-        aw_held_reg <= 1'b0;
-        w_held_reg  <= 1'b0;
-        bvalid_reg  <= 1'b1;
+    if (reg_wr_req) begin
+        aw_held_reg  <= 1'b0;
+        w_held_reg   <= 1'b0;
+        wr_stage_reg <= 1'b1;
+    end
+    if (wr_stage_reg) begin
+        wr_stage_reg <= 1'b0;
+        bvalid_reg   <= 1'b1;
     end
     if (s_axil_bvalid && s_axil_bready) begin
         bvalid_reg <= 1'b0;
@@ -105,20 +120,26 @@ always @(posedge clk) begin
         ar_addr_reg <= s_axil_araddr;
     end
     if (ar_held_reg) begin
-        ar_held_reg <= 1'b0;
-        rdata_reg   <= reg_rd_data;
-        rvalid_reg  <= 1'b1;
+        ar_held_reg  <= 1'b0;
+        rd_stage_reg <= 1'b1;
+    end
+    if (rd_stage_reg) begin
+        rd_stage_reg <= 1'b0;
+        rdata_reg    <= reg_rd_data;
+        rvalid_reg   <= 1'b1;
     end
     if (s_axil_rvalid && s_axil_rready) begin
         rvalid_reg <= 1'b0;
     end
 
     if (rst) begin
-        aw_held_reg <= 1'b0;
-        w_held_reg  <= 1'b0;
-        bvalid_reg  <= 1'b0;
-        ar_held_reg <= 1'b0;
-        rvalid_reg  <= 1'b0;
+        aw_held_reg  <= 1'b0;
+        w_held_reg   <= 1'b0;
+        wr_stage_reg <= 1'b0;
+        bvalid_reg   <= 1'b0;
+        ar_held_reg  <= 1'b0;
+        rd_stage_reg <= 1'b0;
+        rvalid_reg   <= 1'b0;
     end
 end
 

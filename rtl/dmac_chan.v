@@ -8,8 +8,12 @@ module dmac_chan (
     input  wire         clk,
     input  wire         rst,
 
-    // Register access, already decoded to this channel (offset inside the channel block)
-    input  wire         reg_wr_en,
+    // Register access, already decoded to this channel (offset inside the
+    // channel block). reg_wr_req is the decode cycle of a write: the strobes
+    // are registered and the write is performed in the next cycle, with the
+    // same offset, data and strobes. The read data is registered: it is that
+    // of the offset of the previous cycle.
+    input  wire         reg_wr_req,
     input  wire [5:0]   reg_wr_off,
     input  wire [31:0]  reg_wr_data,
     input  wire [3:0]   reg_wr_strb,
@@ -71,8 +75,20 @@ reg        irq_done_reg;
 reg        irq_err_reg;
 reg        irq_end_reg;
 reg        irq_aborted_reg;
-reg [7:0]  coal_count_reg;
-reg [23:0] coal_timer_reg;
+// Completions pending, plus one and plus two
+reg [7:0]  coal_next_reg;
+reg [7:0]  coal_next2_reg;
+// Completions pending (the count is not zero)
+reg        coal_nz_reg;
+// TIMEOUT is not zero
+reg        coal_tmo_on_reg;
+// Cycles since the first pending completion, plus one (modulo 2^24, as the
+// count itself)
+reg [23:0] coal_tnext_reg;
+// The count reaches THRESHOLD with one more completion (count + 1 >= THRESHOLD)
+reg        coal_ge_reg;
+// The timer ran out (TIMEOUT not 0 and cycles >= TIMEOUT)
+reg        coal_tmo_reg;
 
 // Byte-lane merge of a register write
 function [31:0] merge;
@@ -87,13 +103,54 @@ function [31:0] merge;
     end
 endfunction
 
-wire wr_ctrl       = reg_wr_en && reg_wr_off == DMAC_CHAN_CTRL_OFFSET[5:0];
-wire wr_desc_lo    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_LO_OFFSET[5:0];
-wire wr_desc_hi    = reg_wr_en && reg_wr_off == DMAC_CHAN_DESC_HI_OFFSET[5:0];
-wire wr_irq_status = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_STATUS_OFFSET[5:0];
-wire wr_irq_enable = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_ENABLE_OFFSET[5:0];
-wire wr_irq_coal   = reg_wr_en && reg_wr_off == DMAC_CHAN_IRQ_COAL_OFFSET[5:0];
-wire wr_cfg        = reg_wr_en && reg_wr_off == DMAC_CHAN_CFG_OFFSET[5:0];
+// Write strobes, decoded in the cycle before the write (offsets are word
+// addresses: the AXI4-Lite slave clears bits 1:0). START and ABORT are
+// pulses whose written value is known then too; whether they are taken
+// (busy or not) is decided in the write cycle.
+reg wr_ctrl;
+reg wr_desc_lo;
+reg wr_desc_hi;
+reg wr_irq_status;
+reg wr_irq_enable;
+reg wr_irq_coal;
+reg wr_cfg;
+reg wr_start;
+reg wr_abort;
+
+wire [3:0] wr_word = reg_wr_off[5:2];
+
+function wr_to;
+    input [3:0] word;
+    input [3:0] reg_word;
+    begin
+        wr_to = reg_wr_req && word == reg_word;
+    end
+endfunction
+
+always @(posedge clk) begin
+    wr_ctrl       <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2]);
+    wr_desc_lo    <= wr_to(wr_word, DMAC_CHAN_DESC_LO_OFFSET[5:2]);
+    wr_desc_hi    <= wr_to(wr_word, DMAC_CHAN_DESC_HI_OFFSET[5:2]);
+    wr_irq_status <= wr_to(wr_word, DMAC_CHAN_IRQ_STATUS_OFFSET[5:2]);
+    wr_irq_enable <= wr_to(wr_word, DMAC_CHAN_IRQ_ENABLE_OFFSET[5:2]);
+    wr_irq_coal   <= wr_to(wr_word, DMAC_CHAN_IRQ_COAL_OFFSET[5:2]);
+    wr_cfg        <= wr_to(wr_word, DMAC_CHAN_CFG_OFFSET[5:2]);
+    wr_start      <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2])
+                  && reg_wr_strb[DMAC_CHAN_CTRL_START_LSB / 8] && reg_wr_data[DMAC_CHAN_CTRL_START_LSB];
+    wr_abort      <= wr_to(wr_word, DMAC_CHAN_CTRL_OFFSET[5:2])
+                  && reg_wr_strb[DMAC_CHAN_CTRL_ABORT_LSB / 8] && reg_wr_data[DMAC_CHAN_CTRL_ABORT_LSB];
+    if (rst) begin
+        wr_ctrl       <= 1'b0;
+        wr_desc_lo    <= 1'b0;
+        wr_desc_hi    <= 1'b0;
+        wr_irq_status <= 1'b0;
+        wr_irq_enable <= 1'b0;
+        wr_irq_coal   <= 1'b0;
+        wr_cfg        <= 1'b0;
+        wr_start      <= 1'b0;
+        wr_abort      <= 1'b0;
+    end
+end
 
 // Register images as they read, and the bits a write leaves (strobes applied)
 reg  [31:0] ctrl_image;
@@ -126,9 +183,9 @@ wire [31:0] irq_coal_wr   = merge(irq_coal_image, reg_wr_data, reg_wr_strb);
 wire [31:0] cfg_wr        = merge(cfg_image, reg_wr_data, reg_wr_strb);
 wire [31:0] w1c           = merge(32'd0, reg_wr_data, reg_wr_strb);
 
-assign start     = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_START_LSB] && !busy_reg;
+assign start     = wr_start && !busy_reg;
 assign start_ptr = desc_reg;
-assign abort_cmd = wr_ctrl && ctrl_wr[DMAC_CHAN_CTRL_ABORT_LSB] && busy_reg;
+assign abort_cmd = wr_abort && busy_reg;
 assign pause     = pause_reg;
 assign prio      = prio_reg;
 wire   paused    = pause_reg && busy_reg && lane_paused;
@@ -137,15 +194,33 @@ assign irq = (irq_done_reg && en_done_reg) || (irq_err_reg && en_err_reg)
 
 // Interrupt coalescing: completions of descriptors with CTRL.IRQ are counted
 // and reported when the count reaches the threshold, when the timer runs
-// out, or when the chain stops for any reason.
+// out, or when the chain stops for any reason. Both compares are flip-flops
+// (coal_ge_reg, coal_tmo_reg) worked out a cycle ahead for each outcome,
+// from the count and timer kept plus one (and plus two), and from the
+// value IRQ_COAL is being written with, if it is: the same cycles as
+// comparing the count and the timer themselves.
 wire coal_hit = cpl_valid && cpl_irq;
 // Completions pending, this one included. The count stays below 255 (it
-// fires at THRESHOLD, at most 255), so count + 1 never wraps.
-wire coal_pending = coal_count_reg != 8'd0 || coal_hit;
-wire coal_fire    = coal_pending && (
-                        (coal_hit && coal_count_reg + 8'd1 >= coal_threshold_reg)
-                     || (coal_timeout_reg != 24'd0 && coal_timer_reg >= coal_timeout_reg)
-                     || halt_valid);
+// fires at THRESHOLD, at most 255), so count + 1 never wraps; count + 2 is
+// used only when a completion does not fire, so below THRESHOLD.
+wire coal_pending = coal_nz_reg || coal_hit;
+wire coal_fire    = coal_pending && ((coal_hit && coal_ge_reg) || coal_tmo_reg || halt_valid);
+wire coal_restart = rst || coal_fire || !coal_pending;
+// The value an IRQ_COAL write leaves, registered in its decode cycle (the
+// data and strobes are the same in both cycles, and nothing else changes
+// the register in between), and THRESHOLD in the next cycle
+reg  [7:0]  coal_threshold_wr;
+reg  [23:0] coal_timeout_wr;
+reg         coal_tmo_on_wr;
+always @(posedge clk) begin
+    coal_threshold_wr <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB +: DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH];
+    coal_timeout_wr   <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH];
+    coal_tmo_on_wr    <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH] != 24'd0;
+end
+wire [7:0]  coal_threshold_next = wr_irq_coal ? coal_threshold_wr : coal_threshold_reg;
+// Whether the timer runs out in the next cycle, if it steps
+wire        coal_tmo_step   = wr_irq_coal ? coal_tmo_on_wr && coal_tnext_reg >= coal_timeout_wr
+                                          : coal_tmo_on_reg && coal_tnext_reg >= coal_timeout_reg;
 
 // Reset and START clear these, unless a report of the lane loads them in the
 // same cycle
@@ -170,12 +245,12 @@ always @* begin
 end
 
 // Read data: each register's image gated by the decode of its word offset,
-// all ORed: about 30% fewer LUTs than a case on the offset. Any other offset
-// reads 0. Offsets are word addresses: the AXI4-Lite slave clears bits 1:0
-// (WSTRB selects the bytes), so they are not decoded; decoding them too costs
-// another 50 LUTs here for nothing.
+// all ORed: about 30% fewer LUTs than a case on the offset; registered. Any
+// other offset reads 0. Offsets are word addresses: the AXI4-Lite slave
+// clears bits 1:0 (WSTRB selects the bytes), so they are not decoded;
+// decoding them too costs another 50 LUTs here for nothing.
 wire [3:0] rd_word = reg_rd_off[5:2];
-wire       unused  = &{1'b0, reg_rd_off[1:0]};
+wire       unused  = &{1'b0, reg_rd_off[1:0], reg_wr_off[1:0]};
 
 function [31:0] rd_if;
     input [3:0]  word;
@@ -186,8 +261,8 @@ function [31:0] rd_if;
     end
 endfunction
 
-always @* begin
-    reg_rd_data = rd_if(rd_word, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
+always @(posedge clk) begin
+    reg_rd_data <= rd_if(rd_word, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
                 | rd_if(rd_word, DMAC_CHAN_STATUS_OFFSET[5:2],      status_image)
                 | rd_if(rd_word, DMAC_CHAN_DESC_LO_OFFSET[5:2],     desc_reg[31:0])
                 | rd_if(rd_word, DMAC_CHAN_DESC_HI_OFFSET[5:2],     desc_reg[63:32])
@@ -224,8 +299,9 @@ always @(posedge clk) begin
         en_aborted_reg <= irq_enable_wr[DMAC_CHAN_IRQ_ENABLE_ABORTED_LSB];
     end
     if (wr_irq_coal) begin
-        coal_threshold_reg <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB +: DMAC_CHAN_IRQ_COAL_THRESHOLD_WIDTH];
-        coal_timeout_reg   <= irq_coal_wr[DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB +: DMAC_CHAN_IRQ_COAL_TIMEOUT_WIDTH];
+        coal_threshold_reg <= coal_threshold_wr;
+        coal_timeout_reg   <= coal_timeout_wr;
+        coal_tmo_on_reg    <= coal_tmo_on_wr;
     end
     if (wr_cfg) begin
         cfg_flow     <= cfg_wr[DMAC_CHAN_CFG_FLOW_LSB +: DMAC_CHAN_CFG_FLOW_WIDTH];
@@ -291,14 +367,25 @@ always @(posedge clk) begin
         completed_reg <= completed_reg + 32'd1;
     end
     if (rst || coal_fire) begin
-        coal_count_reg <= 8'd0;
+        coal_next_reg  <= 8'd1;
+        coal_next2_reg <= 8'd2;
+        coal_nz_reg    <= 1'b0;
+        coal_ge_reg    <= coal_threshold_next <= 8'd1;
     end else if (coal_hit) begin
-        coal_count_reg <= coal_count_reg + 8'd1;
-    end
-    if (rst || coal_fire || !coal_pending) begin
-        coal_timer_reg <= 24'd0;
+        coal_next_reg  <= coal_next2_reg;
+        coal_next2_reg <= coal_next2_reg + 8'd1;
+        coal_nz_reg    <= 1'b1;
+        coal_ge_reg    <= coal_next2_reg >= coal_threshold_next;
     end else begin
-        coal_timer_reg <= coal_timer_reg + 24'd1;
+        coal_ge_reg    <= coal_next_reg >= coal_threshold_next;
+    end
+    // The timer is 0 (the flag clear: 0 >= TIMEOUT only for TIMEOUT 0), or steps.
+    if (coal_restart) begin
+        coal_tnext_reg <= 24'd1;
+        coal_tmo_reg   <= 1'b0;
+    end else begin
+        coal_tnext_reg <= coal_tnext_reg + 24'd1;
+        coal_tmo_reg   <= coal_tmo_step;
     end
     if (coal_fire) begin
         irq_done_reg <= 1'b1;
@@ -314,6 +401,9 @@ always @(posedge clk) begin
         en_aborted_reg     <= 1'b0;
         coal_threshold_reg <= 8'd0;
         coal_timeout_reg   <= 24'd0;
+        coal_tmo_on_reg    <= 1'b0;
+        // THRESHOLD 0: any completion reaches it
+        coal_ge_reg        <= 1'b1;
         cfg_flow           <= DMAC_CHAN_CFG_FLOW_RESET;
         cfg_dev_incr       <= DMAC_CHAN_CFG_DEV_INCR_RESET;
         cfg_req            <= DMAC_CHAN_CFG_REQ_RESET;

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Register decoder: the global registers, and the routing of accesses to the channel register blocks.
+//
+// A write is routed to its channel in the slave's decode cycle
+// (chan_wr_req); the channel registers its own strobes and writes in the
+// next cycle.  A read is registered twice: the channels and the global
+// registers register the addressed value in the cycle after the AR
+// handshake, and reg_rd_data selects among those registers in the next.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -16,14 +22,17 @@ module dmac_csr #(
     // Reported in CONFIG
     parameter MAX_BURST_LEN = 16
 ) (
-    // Register bus from the AXI4-Lite slave
-    input  wire                       reg_wr_en,
+    input  wire                       clk,
+    input  wire                       rst,
+
+    // Register bus from the AXI4-Lite slave: the decode cycle of a write
+    input  wire                       reg_wr_req,
     input  wire [ADDR_WIDTH-1:0]      reg_wr_addr,
     input  wire [ADDR_WIDTH-1:0]      reg_rd_addr,
     output reg  [31:0]                reg_rd_data,
 
-    // To the channels: which one a write goes to, and the offset inside its block
-    output wire [NUM_CHANNELS-1:0]    chan_wr_en,
+    // To the channels: which one a write goes to (in its decode cycle), and the offset inside its block
+    output wire [NUM_CHANNELS-1:0]    chan_wr_req,
     output wire [5:0]                 chan_wr_off,
     output wire [5:0]                 chan_rd_off,
     input  wire [NUM_CHANNELS*32-1:0] chan_rd_data,
@@ -71,6 +80,7 @@ assign chan_wr_off = reg_wr_addr[5:0];
 assign chan_rd_off = reg_rd_addr[5:0];
 
 reg  [31:0] global_rd_data;
+reg  [31:0] global_rd_reg;
 always @* begin
     global_rd_data = 32'd0;
     case (reg_rd_addr)
@@ -92,20 +102,45 @@ always @* begin
     endcase
 end
 
-// Read data: a channel's, or the global registers'. The channel index is the
-// block modulo DMAC_CHAN_COUNT: a subtraction of a constant as narrow as the index.
+// Read data, a cycle after the address: a channel's (each channel registers
+// its own), or the global registers'. The channel index is the block modulo
+// DMAC_CHAN_COUNT: a subtraction of a constant as narrow as the index.
+// global_rd_reg is zero when a channel is addressed, so the two are ORed.
 wire [NUM_CHANNELS-1:0]     rd_sel;
 wire [CHAN_INDEX_WIDTH-1:0] rd_chan = rd_block[CHAN_INDEX_WIDTH-1:0] - CHAN0_BLOCK[CHAN_INDEX_WIDTH-1:0];
+reg                         rd_chan_valid_reg;
+reg  [CHAN_INDEX_WIDTH-1:0] rd_chan_reg;
+
+always @(posedge clk) begin
+    rd_chan_valid_reg <= |rd_sel;
+    rd_chan_reg       <= rd_chan;
+    global_rd_reg     <= |rd_sel ? 32'd0 : global_rd_data;
+    if (rst) begin
+        rd_chan_valid_reg <= 1'b0;
+    end
+end
+
+// Channels beyond NUM_CHANNELS are never selected (rd_chan_valid_reg is 0 then).
+wire [DMAC_CHAN_COUNT*32-1:0] chan_rd_all;
+
 always @* begin
-    reg_rd_data = |rd_sel ? chan_rd_data[rd_chan*32 +: 32] : global_rd_data;
+    reg_rd_data = global_rd_reg
+                | (chan_rd_all[rd_chan_reg*32 +: 32] & {32{rd_chan_valid_reg}});
 end
 
 genvar n;
 generate
     for (n = 0; n < NUM_CHANNELS; n = n + 1) begin : g_wr
         localparam [BLOCK_WIDTH-1:0] BLOCK = CHAN0_BLOCK[BLOCK_WIDTH-1:0] + n[BLOCK_WIDTH-1:0];
-        assign chan_wr_en[n] = reg_wr_en && wr_block == BLOCK;
-        assign rd_sel[n]     = rd_block == BLOCK;
+        assign chan_wr_req[n] = reg_wr_req && wr_block == BLOCK;
+        assign rd_sel[n]      = rd_block == BLOCK;
+    end
+    for (n = 0; n < DMAC_CHAN_COUNT; n = n + 1) begin : g_rd
+        if (n < NUM_CHANNELS) begin : g_chan
+            assign chan_rd_all[n*32 +: 32] = chan_rd_data[n*32 +: 32];
+        end else begin : g_none
+            assign chan_rd_all[n*32 +: 32] = 32'd0;
+        end
     end
 endgenerate
 
