@@ -99,6 +99,8 @@ reg                   dev_reg;
 reg [2:0]             size_reg;
 reg                   fixed_reg;
 reg [CREDIT_W-1:0]    credit_reg;
+// credit_reg >= MAX_BURST_LEN: room for any burst (registered)
+reg                   credit_ok_reg;
 reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
 // A job is loaded and has bursts left to issue
@@ -113,6 +115,15 @@ reg [SEQ_W-1:0]       plan_seq_reg;
 reg                   plan_dev_reg;
 reg [2:0]             plan_size_reg;
 reg                   plan_fixed_reg;
+// The burst planned after it (second entry of the plan stage)
+reg                   nx_valid_reg;
+reg [ADDR_WIDTH-1:0]  nx_addr_reg;
+reg [7:0]             nx_len_reg;
+reg [CREDIT_W-1:0]    nx_words_m1_reg;
+reg [SEQ_W-1:0]       nx_seq_reg;
+reg                   nx_dev_reg;
+reg [2:0]             nx_size_reg;
+reg                   nx_fixed_reg;
 
 reg [ADDR_WIDTH-1:0]  araddr_reg;
 reg [7:0]             arlen_reg;
@@ -153,9 +164,11 @@ wire unused_split = &{1'b0, split_cap_m1, split_cap_neg, split_left_m1[COUNT_WID
 
 // Two stages, so that no cycle chains wide arithmetic: the plan stage
 // takes the next burst from the splitter (its length and the FIFO entries
-// it needs, both less one) into a register, refilled in the cycle the
-// issue stage empties it, and the issue stage sends it once the FIFO has
-// room for it.  A device job is one burst of all its elements: the words
+// it needs, both less one) into a two-entry buffer (plan_*, the head, and
+// nx_*), and the issue stage sends the head once the FIFO has room for any
+// burst.  The plan stage takes a burst whenever the second entry is free,
+// so its step (which reaches every register of the splitter) does not wait
+// for the issue decision, and bursts still go out back to back.  A device job is one burst of all its elements: the words
 // they pack into, less one, are its elements less one shifted (a burst of
 // e elements of 2^size bytes fills ceil(e * 2^size / DATA_BYTES) words).
 wire        calc_last  = dev_reg || split_last;
@@ -175,9 +188,15 @@ wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
+// Credit is checked against the longest burst, a registered flag, not
+// against this burst's need: a burst may wait for MAX_BURST_LEN entries of
+// room (FIFO_DEPTH >= 2 x MAX_BURST_LEN, so the write side can always go
+// on with what the FIFO then holds).
 wire issue = plan_valid_reg && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
-           && credit_reg > plan_words_m1_reg;
-assign plan_calc = busy_reg && split_ready && !stop && (!plan_valid_reg || issue);
+           && credit_ok_reg;
+// A stop clears busy_reg and the plan stage next cycle: a burst planned in
+// that cycle is dropped.
+assign plan_calc = busy_reg && split_ready && !nx_valid_reg;
 
 // Credits after this cycle, worked out for an issue and for none in
 // parallel and chosen by it: an issue takes the planned burst's entries
@@ -189,6 +208,9 @@ reg                 freed_reg;
 wire [CREDIT_W-1:0] credit_kept  = credit_reg + {{(CREDIT_W-1){1'b0}}, freed_reg};
 wire [CREDIT_W:0]   credit_taken = {credit_reg, 1'b1} + {~plan_words_m1_reg, freed_reg};
 wire unused_taken = &{1'b0, credit_taken[0]};
+localparam [CREDIT_W-1:0] CREDIT_MAX = MAX_BURST_LEN[CREDIT_W-1:0];
+wire credit_ok_kept  = credit_kept >= CREDIT_MAX;
+wire credit_ok_taken = credit_taken[CREDIT_W:1] >= CREDIT_MAX;
 
 dmac_fifo #(
     .WIDTH(ADDR_WIDTH + SEQ_W + 5),
@@ -283,25 +305,40 @@ always @(posedge clk) begin
         arsize_reg     <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
         arburst_reg    <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
         arvalid_reg    <= 1'b1;
-        plan_valid_reg <= 1'b0;
     end
 
-    if (plan_calc) begin
-        plan_valid_reg <= 1'b1;
-        plan_addr_reg  <= split_addr;
-        plan_len_reg   <= calc_len;
-        plan_words_m1_reg <= calc_words[CREDIT_W-1:0];
-        plan_seq_reg   <= seq_reg;
-        plan_dev_reg   <= dev_reg;
-        plan_size_reg  <= size_reg;
-        plan_fixed_reg <= fixed_reg;
-        if (calc_last) begin
-            busy_reg <= 1'b0;
-        end
+    // The plan stage: the head is refilled when it is empty or issued, from
+    // the second entry if that holds one, else from the splitter; the second
+    // entry follows the splitter while it is free.
+    if (!plan_valid_reg || issue) begin
+        plan_valid_reg    <= nx_valid_reg || plan_calc;
+        plan_addr_reg     <= nx_valid_reg ? nx_addr_reg : split_addr;
+        plan_len_reg      <= nx_valid_reg ? nx_len_reg : calc_len;
+        plan_words_m1_reg <= nx_valid_reg ? nx_words_m1_reg : calc_words[CREDIT_W-1:0];
+        plan_seq_reg      <= nx_valid_reg ? nx_seq_reg : seq_reg;
+        plan_dev_reg      <= nx_valid_reg ? nx_dev_reg : dev_reg;
+        plan_size_reg     <= nx_valid_reg ? nx_size_reg : size_reg;
+        plan_fixed_reg    <= nx_valid_reg ? nx_fixed_reg : fixed_reg;
+        nx_valid_reg      <= 1'b0;
+    end else begin
+        nx_valid_reg      <= nx_valid_reg || plan_calc;
+    end
+    if (!nx_valid_reg) begin
+        nx_addr_reg     <= split_addr;
+        nx_len_reg      <= calc_len;
+        nx_words_m1_reg <= calc_words[CREDIT_W-1:0];
+        nx_seq_reg      <= seq_reg;
+        nx_dev_reg      <= dev_reg;
+        nx_size_reg     <= size_reg;
+        nx_fixed_reg    <= fixed_reg;
+    end
+    if (plan_calc && calc_last) begin
+        busy_reg <= 1'b0;
     end
 
     freed_reg  <= fifo_rd_en;
     credit_reg <= issue ? credit_taken[CREDIT_W:1] : credit_kept;
+    credit_ok_reg <= issue ? credit_ok_taken : credit_ok_kept;
     outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
                                        - {{(OUT_W-1){1'b0}}, r_burst_done};
 
@@ -316,6 +353,7 @@ always @(posedge clk) begin
     if (stop) begin
         busy_reg       <= 1'b0;
         plan_valid_reg <= 1'b0;
+        nx_valid_reg   <= 1'b0;
     end
 
     if (start && ready) begin
@@ -329,7 +367,9 @@ always @(posedge clk) begin
     if (rst || clear) begin
         busy_reg        <= 1'b0;
         plan_valid_reg  <= 1'b0;
+        nx_valid_reg    <= 1'b0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
+        credit_ok_reg   <= 1'b1;
         freed_reg       <= 1'b0;
         outstanding_reg <= 0;
         poison_reg      <= 1'b0;
