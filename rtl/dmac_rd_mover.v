@@ -212,17 +212,25 @@ localparam [CREDIT_W-1:0] CREDIT_MAX = MAX_BURST_LEN[CREDIT_W-1:0];
 wire credit_ok_kept  = credit_kept >= CREDIT_MAX;
 wire credit_ok_taken = credit_taken[CREDIT_W:1] >= CREDIT_MAX;
 
+// What the packing of the returned beats reads (the first element's lanes,
+// FIXED, size, device) comes from flip-flops at the queue's head.
+wire [SIZE-1:0] inflight_lane;
+wire unused_inflight = &{1'b0, inflight_addr[SIZE-1:0]};
+
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + SEQ_W + 5),
-    .DEPTH(MAX_OUTSTANDING)
+    .WIDTH(SIZE + 5 + SEQ_W + ADDR_WIDTH),
+    .DEPTH(MAX_OUTSTANDING),
+    .HEAD_W(SIZE + 5)
 ) inflight_fifo_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg, plan_addr_reg}),
+    .wr_data({plan_addr_reg[SIZE-1:0], plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg,
+              plan_addr_reg}),
     .wr_en(issue),
     .full(inflight_full),
-    .rd_data({inflight_fixed, inflight_size, inflight_dev, inflight_seq, inflight_addr}),
+    .rd_data({inflight_lane, inflight_fixed, inflight_size, inflight_dev, inflight_seq,
+              inflight_addr}),
     .rd_valid(),
     .rd_en(r_burst_done),
     .count()
@@ -238,46 +246,79 @@ assign m_axi_arvalid = arvalid_reg;
  * Packing of device elements: element k of a burst sits in the lanes of its
  * own address (the burst's for FIXED, k elements further for INCR) and goes
  * to byte (k * 2^size) mod DATA_BYTES of the word being built.
+ *
+ * Two stages.  As a beat arrives, where its element goes is worked out from
+ * the burst at the head of the in-flight queue (flip-flops) and
+ * word_off_reg, and registered with the beat (b1_*): the rotation that puts
+ * it in place, the bytes it writes, whether the word is then complete.  The
+ * next cycle merges it into the word being built (pack_reg) and registers
+ * the result towards the FIFO.  A memory beat is a whole word: no rotation,
+ * every byte, complete.  So a beat reaches the FIFO two cycles after it
+ * arrived (credits were reserved at issue).
  */
 // word_off_reg: where the next element goes in the word being built,
 // stepped by the element width per beat (the burst's first element at 0).
-// The element is in the lanes of its address, so one rotation by their
-// distance puts it in place, and a byte mask merges it into the word.
 reg  [SIZE-1:0]       word_off_reg;
 reg  [DATA_WIDTH-1:0] pack_reg;
 reg                   pack_poison_reg;
 wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << inflight_size;
-wire [SIZE-1:0]       addr_lane = inflight_addr[SIZE-1:0];
-// Rotation: the element's lane (addr_lane, or addr_lane + word_off for
+// Rotation: the element's lane (inflight_lane, or that + word_off for
 // INCR) less its place in the word.
-wire [SIZE-1:0]       rot       = inflight_fixed ? addr_lane - word_off_reg : addr_lane;
-wire [2*DATA_WIDTH-1:0] rot_pair = {r_data, r_data} >> {rot, 3'b000};
+wire [SIZE-1:0]       rot0   = !inflight_dev ? {SIZE{1'b0}}
+                             : inflight_fixed ? inflight_lane - word_off_reg : inflight_lane;
 wire [DATA_BYTES-1:0] elem_bytes = ~({DATA_BYTES{1'b1}} << (9'd1 << inflight_size));
-wire [DATA_BYTES-1:0] place      = elem_bytes << word_off_reg;
+wire [DATA_BYTES-1:0] place0 = inflight_dev ? elem_bytes << word_off_reg : {DATA_BYTES{1'b1}};
+wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
+// The word is complete when this element fills its last byte, or the burst ends.
+wire                  full0 = !inflight_dev || word_next == {SIZE{1'b0}} || r_last;
+
+reg                   b1_valid_reg;
+reg  [DATA_WIDTH-1:0] b1_data_reg;
+reg  [SIZE-1:0]       b1_rot_reg;
+reg  [DATA_BYTES-1:0] b1_place_reg;
+reg                   b1_full_reg;
+// The beat goes out poisoned (it failed, or one before it did); it failed
+reg                   b1_poison_reg;
+reg                   b1_bad_reg;
+
+wire [2*DATA_WIDTH-1:0] rot_pair = {b1_data_reg, b1_data_reg} >> {b1_rot_reg, 3'b000};
 reg  [DATA_WIDTH-1:0] place_bits;
 integer b;
 always @* begin
     for (b = 0; b < DATA_WIDTH; b = b + 1) begin
-        place_bits[b] = place[b / 8];
+        place_bits[b] = b1_place_reg[b / 8];
     end
 end
 wire [DATA_WIDTH-1:0] pack_next = (pack_reg & ~place_bits) | (rot_pair[DATA_WIDTH-1:0] & place_bits);
-wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
-// The word is complete when this element fills its last byte, or the burst ends.
-wire                  word_full = word_next == {SIZE{1'b0}} || r_last;
 wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 
-// Beats go to the FIFO through a register (credits were reserved at issue).
 always @(posedge clk) begin
-    beat_data   <= inflight_dev ? pack_next : r_data;
-    beat_poison <= poison_reg || r_bad || (inflight_dev && pack_poison_reg);
-    beat_valid  <= r_beat && (!inflight_dev || word_full);
+    b1_valid_reg  <= r_beat;
+    b1_data_reg   <= r_data;
+    b1_rot_reg    <= rot0;
+    b1_place_reg  <= place0;
+    b1_full_reg   <= full0;
+    b1_poison_reg <= poison_reg || r_bad;
+    b1_bad_reg    <= r_bad;
+
+    // pack_poison_reg is clear at a memory beat: a device burst ends with a complete word.
+    beat_data   <= pack_next;
+    beat_poison <= b1_poison_reg || pack_poison_reg;
+    beat_valid  <= b1_valid_reg && b1_full_reg;
+    if (b1_valid_reg) begin
+        pack_reg        <= b1_full_reg ? {DATA_WIDTH{1'b0}} : pack_next;
+        pack_poison_reg <= !b1_full_reg && (pack_poison_reg || b1_bad_reg);
+    end
+
     if (rst || clear) begin
-        beat_valid <= 1'b0;
+        b1_valid_reg    <= 1'b0;
+        beat_valid      <= 1'b0;
+        pack_reg        <= {DATA_WIDTH{1'b0}};
+        pack_poison_reg <= 1'b0;
     end
 end
 
-assign quiet = !arvalid_reg && outstanding_reg == 0 && !beat_valid;
+assign quiet = !arvalid_reg && outstanding_reg == 0 && !b1_valid_reg && !beat_valid;
 // Every read of the jobs taken so far is issued (a stop must not cut an
 // earlier job short).
 assign ready = !busy_reg && !plan_valid_reg;
@@ -288,11 +329,7 @@ always @(posedge clk) begin
 
     if (r_beat) begin
         word_off_reg <= r_last ? {SIZE{1'b0}} : word_next;
-        if (inflight_dev) begin
-            pack_reg        <= word_full ? {DATA_WIDTH{1'b0}} : pack_next;
-            pack_poison_reg <= !word_full && (pack_poison_reg || r_bad);
-            dev_done        <= r_last;
-        end
+        dev_done     <= inflight_dev && r_last;
     end
 
     if (m_axi_arready) begin
@@ -377,8 +414,6 @@ always @(posedge clk) begin
         err             <= 1'b0;
         dev_done        <= 1'b0;
         word_off_reg    <= {SIZE{1'b0}};
-        pack_reg        <= {DATA_WIDTH{1'b0}};
-        pack_poison_reg <= 1'b0;
     end
 end
 
