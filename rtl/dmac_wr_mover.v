@@ -212,13 +212,15 @@ wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need_reg};
 // registered flags: enough for any burst (a burst needs at most
 // MAX_BURST_LEN + 1 source beats), worked out for an announce and for none
 // and chosen by it; or enough for the head itself, from the compare of the
-// cycle before while the head stayed (the count only grows then).  A burst
-// that finds fewer than MAX_BURST_LEN + 1 beats waits one cycle more.
+// cycle before (have_head_reg), valid while the head stayed (head_new_reg
+// clear: then nothing was claimed and the count only grew).  A burst that
+// finds fewer than MAX_BURST_LEN + 1 beats waits one cycle more.
 localparam integer NEED_MAX_I = MAX_BURST_LEN + 1;
 localparam [CMP_W-1:0] NEED_MAX = NEED_MAX_I[CMP_W-1:0];
 reg  have_any_reg;
 reg  have_head_reg;
-wire have_data = have_any_reg || have_head_reg;
+reg  head_new_reg;
+wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
 // A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN
 // holds: AV_W bits hold it and its negation.
 
@@ -423,7 +425,8 @@ always @(posedge clk) begin
 
     avail_reg     <= issue ? avail_taken[AV_W:1] : avail_kept;
     have_any_reg  <= issue ? any_taken : any_kept;
-    have_head_reg <= plan_valid_reg && !issue && avail_cmp >= need_cmp;
+    have_head_reg <= avail_cmp >= need_cmp;
+    head_new_reg  <= !plan_valid_reg || issue;
 
     // The plan stage: the head is refilled when it is empty or announced,
     // from the second entry if that holds one, else from the splitter; the
@@ -493,7 +496,7 @@ always @(posedge clk) begin
         nx_valid_reg   <= 1'b0;
         avail_reg      <= {AV_W{1'b0}};
         have_any_reg   <= 1'b0;
-        have_head_reg  <= 1'b0;
+        head_new_reg   <= 1'b1;
         aw_seq         <= 0;
         aw_valid       <= 1'b0;
         acked          <= 0;
