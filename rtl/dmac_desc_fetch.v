@@ -121,15 +121,20 @@ reg                  bad_pend_reg;
 reg                  refused_reg;
 reg [DESC_BITS-1:0]  buf_reg;
 
-// Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned).
-wire [7:0] to_boundary = 8'd128 - {1'b0, ptr_reg[11:5]};
-reg  [4:0] batch;
-always @* begin
-    batch = contig_reg ? BATCH[4:0] : 5'd1;
-    if ({3'd0, batch} > to_boundary) begin
-        batch = to_boundary[4:0];
+// Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned):
+// 128 - ptr_reg[11:5]; when fewer than BATCH (BATCH <= 16) that is below 32,
+// so its five low bits, the pointer's negated, are all of it.
+wire       near;
+generate
+    if (BATCH > 1) begin : g_near
+        localparam integer NEAR_I = 128 - BATCH;
+        assign near = ptr_reg[11:5] > NEAR_I[6:0];
+    end else begin : g_one
+        assign near = 1'b0;
     end
-end
+endgenerate
+wire [4:0] to_boundary = 5'd0 - ptr_reg[9:5];
+wire [4:0] batch       = !contig_reg ? 5'd1 : near ? to_boundary : BATCH[4:0];
 
 // What the pointer allows (the batch, whether it is bad) is registered: it
 // follows ptr_reg a cycle late, so no fetch is issued in the cycle after
@@ -211,7 +216,17 @@ wire unused_resp = &{1'b0, r_resp[0]};
 wire desc_end = r_valid && beat_reg == DESC_BEATS[BEAT_W-1:0] - 1'b1;
 wire beat_bad = bad_reg || r_resp[1];
 // The descriptor arriving points to the one right after it.
-wire next_follows = {1'b0, d_next} == {{(64-ADDR_WIDTH){1'b0}}, addr_step_reg};
+// Compared in four parts of 17 bits, each registered (dv_follows_reg), so
+// the compare is a tree of LUTs per part and one AND after the register.
+wire [67:0] nf_desc = {4'd0, d_next};
+wire [67:0] nf_step = {{(67-ADDR_WIDTH){1'b0}}, addr_step_reg};
+wire [3:0]  next_follows;
+genvar nf;
+generate
+    for (nf = 0; nf < 4; nf = nf + 1) begin : g_follows
+        assign next_follows[nf] = nf_desc[nf*17 +: 17] == nf_step[nf*17 +: 17];
+    end
+endgenerate
 
 // Two stages: as a descriptor's last beat arrives, its checks are made and
 // registered (dv_*); in the next cycle, while buf_reg still holds it whole,
@@ -222,7 +237,7 @@ reg       dv_reg;
 reg       dv_bad_reg;
 // The descriptor ends the burst
 reg       dv_end_reg;
-reg       dv_follows_reg;
+reg [3:0] dv_follows_reg;
 // Its checks: zero length, an address beyond the space, a range beyond it;
 // LAST, failed read, zero length or address beyond (the chain stops after it
 // with dv_over_reg)
@@ -324,7 +339,7 @@ always @(posedge clk) begin
         addr_reg      <= addr_step_reg[ADDR_WIDTH-1:0];
         addr_step_reg <= addr_step_reg + ADDR_STEP;
         first_reg     <= 1'b0;
-        follow_ok_reg <= keep && !b_stop && dv_follows_reg;
+        follow_ok_reg <= keep && !b_stop && &dv_follows_reg;
         // The entry is loaded with every descriptor and pushed if kept.
         push          <= keep;
         push_fetched  <= !dv_bad_reg;
@@ -349,7 +364,7 @@ always @(posedge clk) begin
             end
             ptr_reg    <= keep ? b_next : prev_next_reg;
             // Go on reading several at a time only while the chain is contiguous.
-            contig_reg <= keep && dv_follows_reg;
+            contig_reg <= keep && &dv_follows_reg;
         end
     end
 
