@@ -120,19 +120,25 @@ wire unused_cap = &{1'b0, dist_m1};
 
 wire [EW-1:0] left_ext = {1'b0, left_m1};
 
+// One adder each for left_m1 and em1_reg, their second operand chosen by
+// registers only (prep_reg), so that step selects between finished values
+// and reaches no carry chain.
+wire [COUNT_WIDTH-1:0] left_dec = left_m1 - (prep_reg ? {{(COUNT_WIDTH-1){1'b0}}, 1'b1} : MAX_C);
+wire [EW-1:0]          em1_add  = em1_reg + (prep_reg ? left_ext : -PAGE_E);
+
 always @(posedge clk) begin
     prep_reg <= 1'b0;
 
     if (prep_reg) begin
         // left_m1 still holds the loaded beats, em1 minus the beats to the boundary, less one.
-        left_m1    <= left_m1 - 1'b1;
-        em1_reg    <= em1_reg + left_ext;
+        left_m1    <= left_dec;
+        em1_reg    <= em1_add;
         le_max_reg <= below_eq(left_ext, MAX_BURST_LEN[9:0]);
         cut_reg    <= cut_now;
     end else if (step) begin
         addr       <= cut_reg ? {addr[ADDR_WIDTH-1:12] + 1'b1, 12'd0} : addr + MAX_BYTES;
-        left_m1    <= cut_reg ? em1_reg[COUNT_WIDTH-1:0] : left_m1 - MAX_C;
-        em1_reg    <= cut_reg ? em1_reg - PAGE_E : em1_reg;
+        left_m1    <= cut_reg ? em1_reg[COUNT_WIDTH-1:0] : left_dec;
+        em1_reg    <= cut_reg ? em1_add : em1_reg;
         // Beats left after this burst, less one: em1 when cut, else left_m1 - MAX_BURST_LEN.
         le_max_reg <= cut_reg ? below_eq(em1_reg, MAX_BURST_LEN[9:0] - 10'd1)
                               : below_eq(left_ext, 2 * MAX_BURST_LEN[9:0] - 10'd1);

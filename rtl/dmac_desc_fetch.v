@@ -105,29 +105,36 @@ reg                  busy_reg;
 reg [ADDR_WIDTH-1:0] addr_reg;
 reg [BEAT_W-1:0]     beat_reg;
 reg                  bad_reg;
-reg                  follow_reg;
+reg                  follow_ok_reg;
 reg                  first_reg;
 reg [63:0]           prev_next_reg;
 reg                  prev_last_reg;
-// addr_reg + DESC_STEP (with its carry), and whether the last descriptor
-// kept points there: worked out as that descriptor arrives, so the next
-// one's keep decision compares nothing wide.
+// addr_reg + DESC_STEP (with its carry): whether a descriptor points to
+// the one after it is a compare with this register as it arrives, so the
+// next one's keep decision compares nothing wide.
 reg [ADDR_WIDTH:0]   addr_step_reg;
-reg                  match_reg;
 // A kept descriptor's read failed: bad_ptr takes its address (push_addr) a
 // cycle later, before the lane can take the descriptor from its queue.
 reg                  bad_pend_reg;
+// A pointer was refused: bad_ptr takes it (ptr_reg, unchanged until the
+// next start) a cycle later, likewise.
+reg                  refused_reg;
 reg [DESC_BITS-1:0]  buf_reg;
 
-// Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned).
-wire [7:0] to_boundary = 8'd128 - {1'b0, ptr_reg[11:5]};
-reg  [4:0] batch;
-always @* begin
-    batch = contig_reg ? BATCH[4:0] : 5'd1;
-    if ({3'd0, batch} > to_boundary) begin
-        batch = to_boundary[4:0];
+// Descriptors to the next 4 KiB boundary (the pointer is 32-byte aligned):
+// 128 - ptr_reg[11:5]; when fewer than BATCH (BATCH <= 16) that is below 32,
+// so its five low bits, the pointer's negated, are all of it.
+wire       near;
+generate
+    if (BATCH > 1) begin : g_near
+        localparam integer NEAR_I = 128 - BATCH;
+        assign near = ptr_reg[11:5] > NEAR_I[6:0];
+    end else begin : g_one
+        assign near = 1'b0;
     end
-end
+endgenerate
+wire [4:0] to_boundary = 5'd0 - ptr_reg[9:5];
+wire [4:0] batch       = !contig_reg ? 5'd1 : near ? to_boundary : BATCH[4:0];
 
 // What the pointer allows (the batch, whether it is bad) is registered: it
 // follows ptr_reg a cycle late, so no fetch is issued in the cycle after
@@ -144,7 +151,7 @@ reg       misaligned_reg;
 reg       bad_ptr_reg;
 
 always @(posedge clk) begin
-    ptr_new_reg    <= r_valid && r_last && !start;
+    ptr_new_reg    <= dv_end_reg && !start;
     batch_reg      <= start ? 5'd1 : batch;
     misaligned_reg <= ptr_misaligned;
     bad_ptr_reg    <= ptr_bad;
@@ -179,24 +186,28 @@ wire [63:0] d_src  = desc_full[DMAC_DESC_SRC_OFFSET*8 +: 64];
 wire [63:0] d_dst  = desc_full[DMAC_DESC_DST_OFFSET*8 +: 64];
 wire [31:0] d_len  = desc_full[DMAC_DESC_LEN_OFFSET*8 +: 32];
 wire [31:0] d_ctrl = desc_full[DMAC_DESC_CTRL_OFFSET*8 +: 32];
-wire        d_last = d_ctrl[DMAC_DESC_CTRL_LAST_LSB];
-wire        d_irq  = d_ctrl[DMAC_DESC_CTRL_IRQ_LSB];
 // [X, X + LEN) lies below 2^ADDR_WIDTH when X has no bit above ADDR_WIDTH
-// and X + LEN, worked out in ADDR_WIDTH + 1 bits, is at most 2^ADDR_WIDTH
-// (LEN >= 1: a zero length is refused first).  One ADDR_WIDTH-bit carry
-// chain per address instead of a 65-bit sum and compare.
-wire [ADDR_WIDTH:0] d_len_ext = {{(ADDR_WIDTH-31){1'b0}}, d_len};
-wire [ADDR_WIDTH:0] d_src_sum = {1'b0, d_src[ADDR_WIDTH-1:0]} + d_len_ext;
-wire [ADDR_WIDTH:0] d_dst_sum = {1'b0, d_dst[ADDR_WIDTH-1:0]} + d_len_ext;
+// and X + LEN <= 2^ADDR_WIDTH, that is X + LEN + 2^ADDR_WIDTH - 1 <
+// 2^(ADDR_WIDTH+1) (LEN >= 1: a zero length is refused first).  The three
+// terms are added as one carry chain after a layer of LUTs (the constant is
+// all ones: sum bits ~(X ^ LEN), carries X | LEN), and the answer is its
+// carry out: no compare of the sum after the chain.
+wire [ADDR_WIDTH:0]   d_len_wide = {{(ADDR_WIDTH-31){1'b0}}, d_len};
+wire [ADDR_WIDTH-1:0] d_len_ext  = d_len_wide[ADDR_WIDTH-1:0];
+wire [ADDR_WIDTH-1:0] d_src_a   = d_src[ADDR_WIDTH-1:0];
+wire [ADDR_WIDTH-1:0] d_dst_a   = d_dst[ADDR_WIDTH-1:0];
+wire [ADDR_WIDTH+1:0] d_src_sum = {2'b00, ~(d_src_a ^ d_len_ext)} + {1'b0, d_src_a | d_len_ext, 1'b0};
+wire [ADDR_WIDTH+1:0] d_dst_sum = {2'b00, ~(d_dst_a ^ d_len_ext)} + {1'b0, d_dst_a | d_len_ext, 1'b0};
+wire unused_sum = &{1'b0, d_src_sum[ADDR_WIDTH:0], d_dst_sum[ADDR_WIDTH:0], d_len_wide[ADDR_WIDTH]};
 wire        src_high  = (d_src & ~ADDR_MASK) != 64'd0;
 wire        dst_high  = (d_dst & ~ADDR_MASK) != 64'd0;
-wire        src_over  = src_high || (d_src_sum[ADDR_WIDTH] && d_src_sum[ADDR_WIDTH-1:0] != 0);
-wire        dst_over  = dst_high || (d_dst_sum[ADDR_WIDTH] && d_dst_sum[ADDR_WIDTH-1:0] != 0);
-wire [3:0]  d_err = d_len == 32'd0 ? DMAC_ERR_BAD_LEN :
-                    (src_over || dst_over) ? DMAC_ERR_ADDR_RANGE :
-                    DMAC_ERR_NONE;
+// Registered apart (dv_*): the carries straight from their chains, the rest
+// from LUTs only.
+wire        d_high    = src_high || dst_high;
+wire        d_over    = d_src_sum[ADDR_WIDTH+1] || d_dst_sum[ADDR_WIDTH+1];
+wire        len_zero  = d_len == 32'd0;
 // Unused upper halves of 64-bit fields when ADDR_WIDTH < 64 are covered by the range check.
-wire unused_ctrl = &{1'b0, d_ctrl[31:2], d_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],
+wire unused_ctrl = &{1'b0, d_ctrl, d_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],
                     d_dst[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH]};
 
 // RESP[0] tells EXOKAY from OKAY and SLVERR from DECERR: both errors are handled alike.
@@ -204,13 +215,58 @@ wire unused_resp = &{1'b0, r_resp[0]};
 
 wire desc_end = r_valid && beat_reg == DESC_BEATS[BEAT_W-1:0] - 1'b1;
 wire beat_bad = bad_reg || r_resp[1];
+// The descriptor arriving points to the one right after it.
+// Compared in four parts of 17 bits, each registered (dv_follows_reg), so
+// the compare is a tree of LUTs per part and one AND after the register.
+wire [67:0] nf_desc = {4'd0, d_next};
+wire [67:0] nf_step = {{(67-ADDR_WIDTH){1'b0}}, addr_step_reg};
+wire [3:0]  next_follows;
+genvar nf;
+generate
+    for (nf = 0; nf < 4; nf = nf + 1) begin : g_follows
+        assign next_follows[nf] = nf_desc[nf*17 +: 17] == nf_step[nf*17 +: 17];
+    end
+endgenerate
+
+// Two stages: as a descriptor's last beat arrives, its checks are made and
+// registered (dv_*); in the next cycle, while buf_reg still holds it whole,
+// it is kept or dropped and the entry, the chain's state and where the chain
+// goes on are worked out from those registers.  A descriptor reaches the
+// queue a cycle after its last beat; the next fetch waits for that cycle.
+reg       dv_reg;
+reg       dv_bad_reg;
+// The descriptor ends the burst
+reg       dv_end_reg;
+reg [3:0] dv_follows_reg;
+// Its checks: zero length, an address beyond the space, a range beyond it;
+// LAST, failed read, zero length or address beyond (the chain stops after it
+// with dv_over_reg)
+reg       dv_len_zero_reg;
+reg       dv_high_reg;
+reg       dv_over_reg;
+reg       dv_stop_a_reg;
+
+wire [63:0] b_next = buf_reg[DMAC_DESC_NEXT_OFFSET*8 +: 64];
+wire [63:0] b_src  = buf_reg[DMAC_DESC_SRC_OFFSET*8 +: 64];
+wire [63:0] b_dst  = buf_reg[DMAC_DESC_DST_OFFSET*8 +: 64];
+wire [31:0] b_len  = buf_reg[DMAC_DESC_LEN_OFFSET*8 +: 32];
+wire [31:0] b_ctrl = buf_reg[DMAC_DESC_CTRL_OFFSET*8 +: 32];
+wire        b_last = b_ctrl[DMAC_DESC_CTRL_LAST_LSB];
+wire        b_irq  = b_ctrl[DMAC_DESC_CTRL_IRQ_LSB];
+wire unused_b = &{1'b0, b_ctrl[31:2], b_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],
+                 b_dst[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH]};
+// The chain stops after a LAST, failed or malformed descriptor.
+wire        b_stop = dv_stop_a_reg || dv_over_reg;
+wire [3:0]  b_err  = dv_len_zero_reg ? DMAC_ERR_BAD_LEN :
+                     (dv_high_reg || dv_over_reg) ? DMAC_ERR_ADDR_RANGE :
+                     DMAC_ERR_NONE;
+
 // A descriptor is kept: the first of the burst always (as an error entry if
 // its read failed), the others only while the chain runs through them.
-wire keep_first = first_reg;
-wire keep_next  = !first_reg && follow_reg && !prev_last_reg && match_reg && !beat_bad;
-// The descriptor arriving points to the one right after it.
-wire next_follows = {1'b0, d_next} == {{(64-ADDR_WIDTH){1'b0}}, addr_step_reg};
-wire keep       = desc_end && (keep_first || keep_next);
+// follow_ok_reg: the chain runs on through the next descriptor of the burst
+// (the last one kept is not LAST and points to it; registered as the
+// descriptors are kept or dropped).
+wire keep = dv_reg && (first_reg || (follow_ok_reg && !dv_bad_reg));
 
 always @(posedge clk) begin
     push <= 1'b0;
@@ -224,14 +280,23 @@ always @(posedge clk) begin
         bad_ptr <= {{(64-ADDR_WIDTH){1'b0}}, push_addr};
     end
 
-    if (refuse) begin
-        push         <= 1'b1;
+    refused_reg <= refuse;
+    if (refused_reg) begin
+        bad_ptr <= ptr_reg;
+    end
+
+    // While no fetch is in flight the entry follows the error entry of the
+    // present pointer (nothing else loads it then), so a refusal only sets
+    // push.
+    if (!busy_reg) begin
         push_err     <= misaligned_reg ? DMAC_ERR_DESC_ALIGN : DMAC_ERR_ADDR_RANGE;
         push_fetched <= 1'b0;
         push_addr    <= ptr_reg[ADDR_WIDTH-1:0];
         push_last    <= 1'b1;
         push_irq     <= 1'b0;
-        bad_ptr      <= ptr_reg;
+    end
+    if (refuse) begin
+        push         <= 1'b1;
         more_reg     <= 1'b0;
     end
 
@@ -244,7 +309,8 @@ always @(posedge clk) begin
         addr_step_reg <= {1'b0, ptr_reg[ADDR_WIDTH-1:0]} + ADDR_STEP;
         beat_reg   <= 0;
         bad_reg    <= 1'b0;
-        follow_reg <= 1'b1;
+        // (the first descriptor of a burst is kept whatever it holds)
+        follow_ok_reg <= 1'b0;
         first_reg  <= 1'b1;
     end
     if (issue) begin
@@ -252,44 +318,53 @@ always @(posedge clk) begin
         busy_reg   <= 1'b1;
     end
 
+    // First stage: the beat (a burst's beats complete whole descriptors, so
+    // its last beat ends one).
+    dv_reg         <= desc_end;
+    dv_bad_reg     <= beat_bad;
+    dv_end_reg      <= desc_end && r_last;
+    dv_follows_reg  <= next_follows;
+    dv_len_zero_reg <= len_zero;
+    dv_high_reg     <= d_high;
+    dv_over_reg     <= d_over;
+    dv_stop_a_reg   <= d_ctrl[DMAC_DESC_CTRL_LAST_LSB] || beat_bad || len_zero || d_high;
     if (r_valid) begin
         buf_reg  <= desc_full;
         beat_reg <= desc_end ? {BEAT_W{1'b0}} : beat_reg + 1'b1;
         bad_reg  <= desc_end ? 1'b0 : beat_bad;
-        if (desc_end) begin
-            addr_reg      <= addr_step_reg[ADDR_WIDTH-1:0];
-            addr_step_reg <= addr_step_reg + ADDR_STEP;
-            first_reg     <= 1'b0;
-            if (!keep) begin
-                follow_reg <= 1'b0;
-            end
-            // The entry is loaded with every descriptor and pushed if kept.
-            push          <= keep;
-            push_fetched  <= !beat_bad;
-            push_addr     <= addr_reg;
-            push_src      <= d_src[ADDR_WIDTH-1:0];
-            push_dst      <= d_dst[ADDR_WIDTH-1:0];
-            push_len      <= d_len;
-            push_irq      <= d_irq;
-            push_last     <= d_last || beat_bad;
-            push_err      <= beat_bad ? DMAC_ERR_DESC_READ : d_err;
-            bad_pend_reg  <= keep && beat_bad;
-            if (keep) begin
-                prev_next_reg <= d_next;
-                match_reg     <= next_follows;
-                // The chain stops after a LAST, failed or malformed descriptor.
-                prev_last_reg <= d_last || beat_bad || d_err != DMAC_ERR_NONE;
-            end
+    end
+
+    // Second stage: the descriptor in buf_reg.
+    if (dv_reg) begin
+        addr_reg      <= addr_step_reg[ADDR_WIDTH-1:0];
+        addr_step_reg <= addr_step_reg + ADDR_STEP;
+        first_reg     <= 1'b0;
+        follow_ok_reg <= keep && !b_stop && &dv_follows_reg;
+        // The entry is loaded with every descriptor and pushed if kept.
+        push          <= keep;
+        push_fetched  <= !dv_bad_reg;
+        push_addr     <= addr_reg;
+        push_src      <= b_src[ADDR_WIDTH-1:0];
+        push_dst      <= b_dst[ADDR_WIDTH-1:0];
+        push_len      <= b_len;
+        push_irq      <= b_irq;
+        push_last     <= b_last || dv_bad_reg;
+        push_err      <= dv_bad_reg ? DMAC_ERR_DESC_READ : b_err;
+        bad_pend_reg  <= keep && dv_bad_reg;
+        if (keep) begin
+            prev_next_reg <= b_next;
+            // The chain stops after a LAST, failed or malformed descriptor.
+            prev_last_reg <= b_stop;
         end
-        if (r_last) begin
+        if (dv_end_reg) begin
             busy_reg <= 1'b0;
             // Where the chain goes on: after the last descriptor kept.
-            if (keep ? (beat_bad || d_last || d_err != DMAC_ERR_NONE) : prev_last_reg) begin
+            if (keep ? b_stop : prev_last_reg) begin
                 more_reg <= 1'b0;
             end
-            ptr_reg    <= keep ? d_next : prev_next_reg;
+            ptr_reg    <= keep ? b_next : prev_next_reg;
             // Go on reading several at a time only while the chain is contiguous.
-            contig_reg <= keep && next_follows;
+            contig_reg <= keep && &dv_follows_reg;
         end
     end
 
@@ -307,6 +382,8 @@ always @(posedge clk) begin
         ar_valid   <= 1'b0;
         push       <= 1'b0;
         bad_pend_reg <= 1'b0;
+        refused_reg  <= 1'b0;
+        dv_reg     <= 1'b0;
         contig_reg <= 1'b1;
     end
 end

@@ -78,17 +78,17 @@ if (HEAD_W > 0) begin : g_head
     // next pointer (one read port per memory, as a block RAM has).
     reg  [HEAD_W-1:0] mem_hi [0:DEPTH-1];
     reg  [HEAD_W-1:0] head_reg;
-    // The entry pushed now is the head next cycle: the FIFO is empty, or
-    // its last entry is popped.
-    wire fresh = push && (!valid_reg || (one_left && pop));
+    // The entry pushed now is the head next cycle when the FIFO is empty
+    // or its last entry is popped.  While empty the head follows wr_data
+    // (pushed or not: it is not valid then), so a push only chooses the
+    // source when the last entry is popped.
+    wire fresh = !valid_reg || (one_left && push);
     always @(posedge clk) begin
         if (push) begin
             mem_hi[wr_ptr_reg] <= wr_data[WIDTH-1 -: HEAD_W];
         end
-        if (fresh) begin
-            head_reg <= wr_data[WIDTH-1 -: HEAD_W];
-        end else if (pop) begin
-            head_reg <= mem_hi[rd_next_reg];
+        if (!valid_reg || pop) begin
+            head_reg <= fresh ? wr_data[WIDTH-1 -: HEAD_W] : mem_hi[rd_next_reg];
         end
     end
     if (HEAD_W < WIDTH) begin : g_rest

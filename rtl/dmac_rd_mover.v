@@ -99,6 +99,8 @@ reg                   dev_reg;
 reg [2:0]             size_reg;
 reg                   fixed_reg;
 reg [CREDIT_W-1:0]    credit_reg;
+// credit_reg >= MAX_BURST_LEN: room for any burst (registered)
+reg                   credit_ok_reg;
 reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
 // A job is loaded and has bursts left to issue
@@ -113,6 +115,15 @@ reg [SEQ_W-1:0]       plan_seq_reg;
 reg                   plan_dev_reg;
 reg [2:0]             plan_size_reg;
 reg                   plan_fixed_reg;
+// The burst planned after it (second entry of the plan stage)
+reg                   nx_valid_reg;
+reg [ADDR_WIDTH-1:0]  nx_addr_reg;
+reg [7:0]             nx_len_reg;
+reg [CREDIT_W-1:0]    nx_words_m1_reg;
+reg [SEQ_W-1:0]       nx_seq_reg;
+reg                   nx_dev_reg;
+reg [2:0]             nx_size_reg;
+reg                   nx_fixed_reg;
 
 reg [ADDR_WIDTH-1:0]  araddr_reg;
 reg [7:0]             arlen_reg;
@@ -153,9 +164,11 @@ wire unused_split = &{1'b0, split_cap_m1, split_cap_neg, split_left_m1[COUNT_WID
 
 // Two stages, so that no cycle chains wide arithmetic: the plan stage
 // takes the next burst from the splitter (its length and the FIFO entries
-// it needs, both less one) into a register, refilled in the cycle the
-// issue stage empties it, and the issue stage sends it once the FIFO has
-// room for it.  A device job is one burst of all its elements: the words
+// it needs, both less one) into a two-entry buffer (plan_*, the head, and
+// nx_*), and the issue stage sends the head once the FIFO has room for any
+// burst.  The plan stage takes a burst whenever the second entry is free,
+// so its step (which reaches every register of the splitter) does not wait
+// for the issue decision, and bursts still go out back to back.  A device job is one burst of all its elements: the words
 // they pack into, less one, are its elements less one shifted (a burst of
 // e elements of 2^size bytes fills ceil(e * 2^size / DATA_BYTES) words).
 wire        calc_last  = dev_reg || split_last;
@@ -175,9 +188,15 @@ wire                  r_beat = r_valid;
 wire                  r_burst_done = r_beat && r_last;
 wire                  r_bad = r_resp[1];
 
+// Credit is checked against the longest burst, a registered flag, not
+// against this burst's need: a burst may wait for MAX_BURST_LEN entries of
+// room (FIFO_DEPTH >= 2 x MAX_BURST_LEN, so the write side can always go
+// on with what the FIFO then holds).
 wire issue = plan_valid_reg && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
-           && credit_reg > plan_words_m1_reg;
-assign plan_calc = busy_reg && split_ready && !stop && (!plan_valid_reg || issue);
+           && credit_ok_reg;
+// A stop clears busy_reg and the plan stage next cycle: a burst planned in
+// that cycle is dropped.
+assign plan_calc = busy_reg && split_ready && !nx_valid_reg;
 
 // Credits after this cycle, worked out for an issue and for none in
 // parallel and chosen by it: an issue takes the planned burst's entries
@@ -189,18 +208,29 @@ reg                 freed_reg;
 wire [CREDIT_W-1:0] credit_kept  = credit_reg + {{(CREDIT_W-1){1'b0}}, freed_reg};
 wire [CREDIT_W:0]   credit_taken = {credit_reg, 1'b1} + {~plan_words_m1_reg, freed_reg};
 wire unused_taken = &{1'b0, credit_taken[0]};
+localparam [CREDIT_W-1:0] CREDIT_MAX = MAX_BURST_LEN[CREDIT_W-1:0];
+wire credit_ok_kept  = credit_kept >= CREDIT_MAX;
+wire credit_ok_taken = credit_taken[CREDIT_W:1] >= CREDIT_MAX;
+
+// What the packing of the returned beats reads (the first element's lanes,
+// FIXED, size, device) comes from flip-flops at the queue's head.
+wire [SIZE-1:0] inflight_lane;
+wire unused_inflight = &{1'b0, inflight_addr[SIZE-1:0]};
 
 dmac_fifo #(
-    .WIDTH(ADDR_WIDTH + SEQ_W + 5),
-    .DEPTH(MAX_OUTSTANDING)
+    .WIDTH(SIZE + 5 + SEQ_W + ADDR_WIDTH),
+    .DEPTH(MAX_OUTSTANDING),
+    .HEAD_W(SIZE + 5)
 ) inflight_fifo_inst (
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg, plan_addr_reg}),
+    .wr_data({plan_addr_reg[SIZE-1:0], plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg,
+              plan_addr_reg}),
     .wr_en(issue),
     .full(inflight_full),
-    .rd_data({inflight_fixed, inflight_size, inflight_dev, inflight_seq, inflight_addr}),
+    .rd_data({inflight_lane, inflight_fixed, inflight_size, inflight_dev, inflight_seq,
+              inflight_addr}),
     .rd_valid(),
     .rd_en(r_burst_done),
     .count()
@@ -216,46 +246,79 @@ assign m_axi_arvalid = arvalid_reg;
  * Packing of device elements: element k of a burst sits in the lanes of its
  * own address (the burst's for FIXED, k elements further for INCR) and goes
  * to byte (k * 2^size) mod DATA_BYTES of the word being built.
+ *
+ * Two stages.  As a beat arrives, where its element goes is worked out from
+ * the burst at the head of the in-flight queue (flip-flops) and
+ * word_off_reg, and registered with the beat (b1_*): the rotation that puts
+ * it in place, the bytes it writes, whether the word is then complete.  The
+ * next cycle merges it into the word being built (pack_reg) and registers
+ * the result towards the FIFO.  A memory beat is a whole word: no rotation,
+ * every byte, complete.  So a beat reaches the FIFO two cycles after it
+ * arrived (credits were reserved at issue).
  */
 // word_off_reg: where the next element goes in the word being built,
 // stepped by the element width per beat (the burst's first element at 0).
-// The element is in the lanes of its address, so one rotation by their
-// distance puts it in place, and a byte mask merges it into the word.
 reg  [SIZE-1:0]       word_off_reg;
 reg  [DATA_WIDTH-1:0] pack_reg;
 reg                   pack_poison_reg;
 wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << inflight_size;
-wire [SIZE-1:0]       addr_lane = inflight_addr[SIZE-1:0];
-// Rotation: the element's lane (addr_lane, or addr_lane + word_off for
+// Rotation: the element's lane (inflight_lane, or that + word_off for
 // INCR) less its place in the word.
-wire [SIZE-1:0]       rot       = inflight_fixed ? addr_lane - word_off_reg : addr_lane;
-wire [2*DATA_WIDTH-1:0] rot_pair = {r_data, r_data} >> {rot, 3'b000};
+wire [SIZE-1:0]       rot0   = !inflight_dev ? {SIZE{1'b0}}
+                             : inflight_fixed ? inflight_lane - word_off_reg : inflight_lane;
 wire [DATA_BYTES-1:0] elem_bytes = ~({DATA_BYTES{1'b1}} << (9'd1 << inflight_size));
-wire [DATA_BYTES-1:0] place      = elem_bytes << word_off_reg;
+wire [DATA_BYTES-1:0] place0 = inflight_dev ? elem_bytes << word_off_reg : {DATA_BYTES{1'b1}};
+wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
+// The word is complete when this element fills its last byte, or the burst ends.
+wire                  full0 = !inflight_dev || word_next == {SIZE{1'b0}} || r_last;
+
+reg                   b1_valid_reg;
+reg  [DATA_WIDTH-1:0] b1_data_reg;
+reg  [SIZE-1:0]       b1_rot_reg;
+reg  [DATA_BYTES-1:0] b1_place_reg;
+reg                   b1_full_reg;
+// The beat goes out poisoned (it failed, or one before it did); it failed
+reg                   b1_poison_reg;
+reg                   b1_bad_reg;
+
+wire [2*DATA_WIDTH-1:0] rot_pair = {b1_data_reg, b1_data_reg} >> {b1_rot_reg, 3'b000};
 reg  [DATA_WIDTH-1:0] place_bits;
 integer b;
 always @* begin
     for (b = 0; b < DATA_WIDTH; b = b + 1) begin
-        place_bits[b] = place[b / 8];
+        place_bits[b] = b1_place_reg[b / 8];
     end
 end
 wire [DATA_WIDTH-1:0] pack_next = (pack_reg & ~place_bits) | (rot_pair[DATA_WIDTH-1:0] & place_bits);
-wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
-// The word is complete when this element fills its last byte, or the burst ends.
-wire                  word_full = word_next == {SIZE{1'b0}} || r_last;
 wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 
-// Beats go to the FIFO through a register (credits were reserved at issue).
 always @(posedge clk) begin
-    beat_data   <= inflight_dev ? pack_next : r_data;
-    beat_poison <= poison_reg || r_bad || (inflight_dev && pack_poison_reg);
-    beat_valid  <= r_beat && (!inflight_dev || word_full);
+    b1_valid_reg  <= r_beat;
+    b1_data_reg   <= r_data;
+    b1_rot_reg    <= rot0;
+    b1_place_reg  <= place0;
+    b1_full_reg   <= full0;
+    b1_poison_reg <= poison_reg || r_bad;
+    b1_bad_reg    <= r_bad;
+
+    // pack_poison_reg is clear at a memory beat: a device burst ends with a complete word.
+    beat_data   <= pack_next;
+    beat_poison <= b1_poison_reg || pack_poison_reg;
+    beat_valid  <= b1_valid_reg && b1_full_reg;
+    if (b1_valid_reg) begin
+        pack_reg        <= b1_full_reg ? {DATA_WIDTH{1'b0}} : pack_next;
+        pack_poison_reg <= !b1_full_reg && (pack_poison_reg || b1_bad_reg);
+    end
+
     if (rst || clear) begin
-        beat_valid <= 1'b0;
+        b1_valid_reg    <= 1'b0;
+        beat_valid      <= 1'b0;
+        pack_reg        <= {DATA_WIDTH{1'b0}};
+        pack_poison_reg <= 1'b0;
     end
 end
 
-assign quiet = !arvalid_reg && outstanding_reg == 0 && !beat_valid;
+assign quiet = !arvalid_reg && outstanding_reg == 0 && !b1_valid_reg && !beat_valid;
 // Every read of the jobs taken so far is issued (a stop must not cut an
 // earlier job short).
 assign ready = !busy_reg && !plan_valid_reg;
@@ -266,11 +329,7 @@ always @(posedge clk) begin
 
     if (r_beat) begin
         word_off_reg <= r_last ? {SIZE{1'b0}} : word_next;
-        if (inflight_dev) begin
-            pack_reg        <= word_full ? {DATA_WIDTH{1'b0}} : pack_next;
-            pack_poison_reg <= !word_full && (pack_poison_reg || r_bad);
-            dev_done        <= r_last;
-        end
+        dev_done     <= inflight_dev && r_last;
     end
 
     if (m_axi_arready) begin
@@ -283,25 +342,40 @@ always @(posedge clk) begin
         arsize_reg     <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
         arburst_reg    <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
         arvalid_reg    <= 1'b1;
-        plan_valid_reg <= 1'b0;
     end
 
-    if (plan_calc) begin
-        plan_valid_reg <= 1'b1;
-        plan_addr_reg  <= split_addr;
-        plan_len_reg   <= calc_len;
-        plan_words_m1_reg <= calc_words[CREDIT_W-1:0];
-        plan_seq_reg   <= seq_reg;
-        plan_dev_reg   <= dev_reg;
-        plan_size_reg  <= size_reg;
-        plan_fixed_reg <= fixed_reg;
-        if (calc_last) begin
-            busy_reg <= 1'b0;
-        end
+    // The plan stage: the head is refilled when it is empty or issued, from
+    // the second entry if that holds one, else from the splitter; the second
+    // entry follows the splitter while it is free.
+    if (!plan_valid_reg || issue) begin
+        plan_valid_reg    <= nx_valid_reg || plan_calc;
+        plan_addr_reg     <= nx_valid_reg ? nx_addr_reg : split_addr;
+        plan_len_reg      <= nx_valid_reg ? nx_len_reg : calc_len;
+        plan_words_m1_reg <= nx_valid_reg ? nx_words_m1_reg : calc_words[CREDIT_W-1:0];
+        plan_seq_reg      <= nx_valid_reg ? nx_seq_reg : seq_reg;
+        plan_dev_reg      <= nx_valid_reg ? nx_dev_reg : dev_reg;
+        plan_size_reg     <= nx_valid_reg ? nx_size_reg : size_reg;
+        plan_fixed_reg    <= nx_valid_reg ? nx_fixed_reg : fixed_reg;
+        nx_valid_reg      <= 1'b0;
+    end else begin
+        nx_valid_reg      <= nx_valid_reg || plan_calc;
+    end
+    if (!nx_valid_reg) begin
+        nx_addr_reg     <= split_addr;
+        nx_len_reg      <= calc_len;
+        nx_words_m1_reg <= calc_words[CREDIT_W-1:0];
+        nx_seq_reg      <= seq_reg;
+        nx_dev_reg      <= dev_reg;
+        nx_size_reg     <= size_reg;
+        nx_fixed_reg    <= fixed_reg;
+    end
+    if (plan_calc && calc_last) begin
+        busy_reg <= 1'b0;
     end
 
     freed_reg  <= fifo_rd_en;
     credit_reg <= issue ? credit_taken[CREDIT_W:1] : credit_kept;
+    credit_ok_reg <= issue ? credit_ok_taken : credit_ok_kept;
     outstanding_reg <= outstanding_reg + {{(OUT_W-1){1'b0}}, issue}
                                        - {{(OUT_W-1){1'b0}}, r_burst_done};
 
@@ -316,6 +390,7 @@ always @(posedge clk) begin
     if (stop) begin
         busy_reg       <= 1'b0;
         plan_valid_reg <= 1'b0;
+        nx_valid_reg   <= 1'b0;
     end
 
     if (start && ready) begin
@@ -329,7 +404,9 @@ always @(posedge clk) begin
     if (rst || clear) begin
         busy_reg        <= 1'b0;
         plan_valid_reg  <= 1'b0;
+        nx_valid_reg    <= 1'b0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
+        credit_ok_reg   <= 1'b1;
         freed_reg       <= 1'b0;
         outstanding_reg <= 0;
         poison_reg      <= 1'b0;
@@ -337,8 +414,6 @@ always @(posedge clk) begin
         err             <= 1'b0;
         dev_done        <= 1'b0;
         word_off_reg    <= {SIZE{1'b0}};
-        pack_reg        <= {DATA_WIDTH{1'b0}};
-        pack_poison_reg <= 1'b0;
     end
 end
 

@@ -118,7 +118,9 @@ wire unused_resp = &{1'b0, b_resp[0]};
  * stage cuts the next burst off the job (length, whether it is the job's
  * last, the source beats it needs) into a register, and the announce stage
  * sends the registered burst once its data is in the FIFO.  The plan stage
- * refills the register in the cycle the announce stage empties it, so
+ * holds two bursts (plan_*, the head, and nx_*) and takes the next one
+ * whenever the second entry is free, so its step (which reaches every
+ * register of the splitter) does not wait for the announce decision, and
  * bursts can go out back to back.  Source beats are counted relative to the
  * job's progress, so every compare is as narrow as a burst.
  */
@@ -145,6 +147,16 @@ reg [AV_W-1:0]        plan_nclaim_reg;
 reg                   plan_dev_reg;
 reg [2:0]             plan_size_reg;
 reg                   plan_fixed_reg;
+// The burst planned after it (second entry of the plan stage)
+reg                   nx_valid_reg;
+reg [ADDR_WIDTH-1:0]  nx_addr_reg;
+reg [7:0]             nx_len_reg;
+reg                   nx_last_reg;
+reg [9:0]             nx_need_reg;
+reg [AV_W-1:0]        nx_nclaim_reg;
+reg                   nx_dev_reg;
+reg [2:0]             nx_size_reg;
+reg                   nx_fixed_reg;
 // Source beats in the FIFO beyond those the announced bursts claimed
 reg [AV_W-1:0]        avail_reg;
 
@@ -196,7 +208,19 @@ wire [AV_W-1:0] calc_nclaim = calc_last ? left_neg : split_cap_neg[AV_W-1:0];
 localparam CMP_W = AV_W > 10 ? AV_W : 10;
 wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
 wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need_reg};
-wire             have_data = avail_cmp >= need_cmp;
+// Whether the FIFO holds the head burst's source beats comes from two
+// registered flags: enough for any burst (a burst needs at most
+// MAX_BURST_LEN + 1 source beats), worked out for an announce and for none
+// and chosen by it; or enough for the head itself, from the compare of the
+// cycle before (have_head_reg), valid while the head stayed (head_new_reg
+// clear: then nothing was claimed and the count only grew).  A burst that
+// finds fewer than MAX_BURST_LEN + 1 beats waits one cycle more.
+localparam integer NEED_MAX_I = MAX_BURST_LEN + 1;
+localparam [CMP_W-1:0] NEED_MAX = NEED_MAX_I[CMP_W-1:0];
+reg  have_any_reg;
+reg  have_head_reg;
+reg  head_new_reg;
+wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
 // A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN
 // holds: AV_W bits hold it and its negation.
 
@@ -204,7 +228,7 @@ wire wq_full;
 wire bq_full;
 wire issue = plan_valid_reg && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
           && have_data;
-assign plan_calc = loaded_reg && split_ready && (!plan_valid_reg || issue);
+assign plan_calc = loaded_reg && split_ready && !nx_valid_reg;
 
 // Source beats available after this cycle, worked out for an announce and
 // for none in parallel and chosen by it: an announce takes the planned
@@ -212,6 +236,10 @@ assign plan_calc = loaded_reg && split_ready && (!plan_valid_reg || issue);
 wire [AV_W-1:0] avail_kept  = avail_reg + {{(AV_W-1){1'b0}}, in_push};
 wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim_reg, in_push};
 wire unused_taken = &{1'b0, avail_taken[0]};
+wire [CMP_W-1:0] avail_kept_cmp  = {{(CMP_W-AV_W){1'b0}}, avail_kept};
+wire [CMP_W-1:0] avail_taken_cmp = {{(CMP_W-AV_W){1'b0}}, avail_taken[AV_W:1]};
+wire             any_kept  = avail_kept_cmp >= NEED_MAX;
+wire             any_taken = avail_taken_cmp >= NEED_MAX;
 
 assign job_pop = job_valid && !loaded_reg;
 assign aw_seq_step = issue && plan_last_reg;
@@ -390,24 +418,45 @@ always @(posedge clk) begin
         aw_size        <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
         aw_burst       <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
         aw_valid       <= 1'b1;
-        plan_valid_reg <= 1'b0;
         if (plan_last_reg) begin
             aw_seq <= aw_seq + 1'b1;
         end
     end
 
-    avail_reg <= issue ? avail_taken[AV_W:1] : avail_kept;
+    avail_reg     <= issue ? avail_taken[AV_W:1] : avail_kept;
+    have_any_reg  <= issue ? any_taken : any_kept;
+    have_head_reg <= avail_cmp >= need_cmp;
+    head_new_reg  <= !plan_valid_reg || issue;
+
+    // The plan stage: the head is refilled when it is empty or announced,
+    // from the second entry if that holds one, else from the splitter; the
+    // second entry follows the splitter while it is free.
+    if (!plan_valid_reg || issue) begin
+        plan_valid_reg  <= nx_valid_reg || plan_calc;
+        plan_addr_reg   <= nx_valid_reg ? nx_addr_reg : split_addr;
+        plan_len_reg    <= nx_valid_reg ? nx_len_reg : calc_len;
+        plan_last_reg   <= nx_valid_reg ? nx_last_reg : calc_last;
+        plan_need_reg   <= nx_valid_reg ? nx_need_reg : calc_need;
+        plan_nclaim_reg <= nx_valid_reg ? nx_nclaim_reg : calc_nclaim;
+        plan_dev_reg    <= nx_valid_reg ? nx_dev_reg : dev_reg;
+        plan_size_reg   <= nx_valid_reg ? nx_size_reg : size_reg;
+        plan_fixed_reg  <= nx_valid_reg ? nx_fixed_reg : fixed_reg;
+        nx_valid_reg    <= 1'b0;
+    end else begin
+        nx_valid_reg    <= nx_valid_reg || plan_calc;
+    end
+    if (!nx_valid_reg) begin
+        nx_addr_reg   <= split_addr;
+        nx_len_reg    <= calc_len;
+        nx_last_reg   <= calc_last;
+        nx_need_reg   <= calc_need;
+        nx_nclaim_reg <= calc_nclaim;
+        nx_dev_reg    <= dev_reg;
+        nx_size_reg   <= size_reg;
+        nx_fixed_reg  <= fixed_reg;
+    end
 
     if (plan_calc) begin
-        plan_valid_reg <= 1'b1;
-        plan_addr_reg  <= split_addr;
-        plan_len_reg   <= calc_len;
-        plan_last_reg  <= calc_last;
-        plan_need_reg  <= calc_need;
-        plan_nclaim_reg <= calc_nclaim;
-        plan_dev_reg   <= dev_reg;
-        plan_size_reg  <= size_reg;
-        plan_fixed_reg <= fixed_reg;
         // Stepped by the cap: after the job's last burst it is not used.
         in_left_reg    <= in_left_reg + split_cap_neg;
         if (calc_last) begin
@@ -444,7 +493,10 @@ always @(posedge clk) begin
     if (rst || clear) begin
         loaded_reg     <= 1'b0;
         plan_valid_reg <= 1'b0;
+        nx_valid_reg   <= 1'b0;
         avail_reg      <= {AV_W{1'b0}};
+        have_any_reg   <= 1'b0;
+        head_new_reg   <= 1'b1;
         aw_seq         <= 0;
         aw_valid       <= 1'b0;
         acked          <= 0;
