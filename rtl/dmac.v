@@ -290,6 +290,16 @@ generate
         wire [7:0]  req_burst_all  = {{(8-NUM_REQ){1'b0}}, dma_req_burst};
         wire [7:0]  req_single_all = {{(8-NUM_REQ){1'b0}}, dma_req_single};
         wire [7:0]  req_last_all   = {{(8-NUM_REQ){1'b0}}, dma_req_last};
+        // The channel's line, sampled into registers: the lane sees it a
+        // cycle late (and so ignores it for two cycles from an acknowledge).
+        reg         req_burst_reg;
+        reg         req_single_reg;
+        reg         req_last_reg;
+        always @(posedge clk) begin
+            req_burst_reg  <= line_ok && req_burst_all[cfg_req];
+            req_single_reg <= line_ok && req_single_all[cfg_req];
+            req_last_reg   <= line_ok && req_last_all[cfg_req];
+        end
 
         dmac_chan chan_inst (
             .clk(clk),
@@ -341,9 +351,9 @@ generate
             .cfg_dev_incr(cfg_dev_incr),
             .cfg_width(cfg_width),
             .cfg_maxburst(cfg_maxburst),
-            .req_burst(line_ok && req_burst_all[cfg_req]),
-            .req_single(line_ok && req_single_all[cfg_req]),
-            .req_last(line_ok && req_last_all[cfg_req]),
+            .req_burst(req_burst_reg),
+            .req_single(req_single_reg),
+            .req_last(req_last_reg),
             .dev_ack(chan_ack[n]),
             .dev_tc(chan_tc[n]),
             .cpl_valid(cpl_valid),

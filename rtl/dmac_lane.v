@@ -109,11 +109,11 @@ module dmac_lane #(
     output wire [1:0]                   aw_burst,
     output wire                         aw_kind,
     // Data write beats
-    output reg                          wd_valid,
+    output wire                         wd_valid,
     input  wire                         wd_ready,
-    output reg  [DATA_WIDTH-1:0]        wd_data,
-    output reg  [DATA_WIDTH/8-1:0]      wd_strb,
-    output reg                          wd_last,
+    output wire [DATA_WIDTH-1:0]        wd_data,
+    output wire [DATA_WIDTH/8-1:0]      wd_strb,
+    output wire                         wd_last,
     // Status write beats
     output wire                         ws_valid,
     input  wire                         ws_ready,
@@ -317,8 +317,11 @@ wire take_dev = dq_take && !d_bad && dev_flow;
 assign dq_pop = dq_take;
 
 // A request is looked at when none of the line is being served, and not in
-// the cycle of an acknowledge (the device updates its lines after it).
-wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack;
+// the cycle of an acknowledge nor the next: the device updates its lines at
+// the edge after the acknowledge, and the lines reach the lane through a
+// register (in the top).
+reg         dev_ack_d_reg;
+wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack && !dev_ack_d_reg;
 // What a request takes of the current descriptor, for a burst request and
 // for a single one, is worked out from the registers over three registered
 // steps (the 4 KiB distance, the cap, the take), so a request waits until
@@ -698,26 +701,28 @@ wire aw_before_known = aw_before_reg && !seq_moved_reg;
 wire aw_after_known  = !aw_before_reg && !seq_moved_reg;
 wire aw_allow = !stop_all_reg && !halting_reg && (!failed_reg || aw_before_known);
 
-// The write mover's beats leave through a register (wd_*), so the bus
-// side's ready reaches the mover through one gate and its data path ends
-// here.
+// The write mover's beats leave through a register slice with a skid entry
+// (wd_*): its ready is a flip-flop, so neither the bus side's ready nor the
+// slice's state reaches the mover's queues through a gate, and the data
+// path ends here.
 wire [DATA_WIDTH-1:0]  mw_data;
 wire [DATA_BYTES-1:0]  mw_strb;
 wire                   mw_last;
 wire                   mw_valid;
-wire                   mw_ready = !wd_valid || wd_ready;
+wire                   mw_ready;
 
-always @(posedge clk) begin
-    if (mw_ready) begin
-        wd_valid <= mw_valid;
-        wd_data  <= mw_data;
-        wd_strb  <= mw_strb;
-        wd_last  <= mw_last;
-    end
-    if (rst || clear) begin
-        wd_valid <= 1'b0;
-    end
-end
+dmac_skid #(
+    .WIDTH(DATA_WIDTH + DATA_BYTES + 1)
+) wd_slice_inst (
+    .clk(clk),
+    .rst(rst || clear),
+    .s_data({mw_data, mw_strb, mw_last}),
+    .s_valid(mw_valid),
+    .s_ready(mw_ready),
+    .m_data({wd_data, wd_strb, wd_last}),
+    .m_valid(wd_valid),
+    .m_ready(wd_ready)
+);
 
 dmac_wr_mover #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -1206,8 +1211,9 @@ always @(posedge clk) begin
         end
     end
     // Acknowledge once the device side of the request's burst completed on the bus.
-    dev_ack <= 1'b0;
-    dev_tc  <= 1'b0;
+    dev_ack       <= 1'b0;
+    dev_ack_d_reg <= dev_ack;
+    dev_tc        <= 1'b0;
     if (svc_busy_reg && (cfg_flow == FLOW_DEV2MEM ? rd_dev_done : jdone)) begin
         dev_ack      <= 1'b1;
         dev_tc       <= svc_end_reg;
@@ -1332,6 +1338,7 @@ always @(posedge clk) begin
         svc_busy_reg    <= 1'b0;
         dev_job_reg     <= 1'b0;
         dev_ack         <= 1'b0;
+        dev_ack_d_reg   <= 1'b0;
         dev_tc          <= 1'b0;
         wb_aw_valid_reg <= 1'b0;
         wb_w_valid_reg  <= 1'b0;
