@@ -834,27 +834,11 @@ dmac_fifo #(
     .count()
 );
 
-// Bytes the destination received, in order, before any failure: write
-// beat m covers transfer bytes up to m * DATA_BYTES - dst_off.
-function [31:0] moved_bytes;
-    input [COUNT_WIDTH-1:0] beats;
-    input [SIZE-1:0]        off;
-    input [31:0]            len;
-    reg   [COUNT_WIDTH+SIZE-1:0] span;
-    begin
-        span = {beats, {SIZE{1'b0}}} - {{COUNT_WIDTH{1'b0}}, off};
-        if (beats == 0) begin
-            moved_bytes = 32'd0;
-        end else if (span >= {{(COUNT_WIDTH+SIZE-32){1'b0}}, len}) begin
-            moved_bytes = len;
-        end else begin
-            moved_bytes = span[31:0];
-        end
-    end
-endfunction
-
-// Bytes moved by the oldest job (a device destination counts whole
-// elements), from the queue heads registered first (h_*).
+// Bytes moved by the oldest job, from the queue heads registered first
+// (h_*), in two more registered steps (hm_*, then head_moved_reg): the
+// destination received, in order, before any failure, min(len, m *
+// DATA_BYTES - dst_off) bytes for m beats acknowledged (none for none), and
+// a device destination min(len, elements << width).
 reg  [COUNT_WIDTH-1:0] h_acked_reg;
 reg  [SIZE-1:0]        h_off_reg;
 reg  [31:0]            h_len_reg;
@@ -867,32 +851,39 @@ always @(posedge clk) begin
     h_bad_reg   <= c_bad;
     h_dev_reg   <= c_dst_dev;
 end
-wire [COUNT_WIDTH+2:0] head_elem_bytes = {3'd0, h_acked_reg} << cfg_width;
-wire [31:0] head_moved = h_bad_reg ? 32'd0 :
-                         h_dev_reg ? (head_elem_bytes > {3'd0, 1'b0, h_len_reg} ? h_len_reg
-                                                                              : head_elem_bytes[31:0]) :
-                         moved_bytes(h_acked_reg, h_off_reg, h_len_reg);
+localparam SPAN_W = COUNT_WIDTH + SIZE + 3;
+reg  [SPAN_W-1:0]      hm_span_reg;
+reg  [31:0]            hm_len_reg;
+reg                    hm_none_reg;
+always @(posedge clk) begin
+    hm_span_reg <= h_dev_reg ? {3'd0, {SIZE{1'b0}}, h_acked_reg} << cfg_width
+                             : {3'd0, h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
+    hm_len_reg  <= h_len_reg;
+    hm_none_reg <= h_bad_reg || h_acked_reg == {COUNT_WIDTH{1'b0}};
+end
+wire [31:0] head_moved = hm_none_reg ? 32'd0 :
+                         hm_span_reg >= {{(SPAN_W-32){1'b0}}, hm_len_reg} ? hm_len_reg : hm_span_reg[31:0];
 wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
 // Bytes of the oldest descriptor done by its jobs before the oldest job
 reg  [31:0] acc_reg;
 
 // The oldest job's bytes moved, and its descriptor's bytes left, are worked
-// out over three registered steps: they follow the head of the queues up
-// to three cycles late.  They are read by the registers (a few cycles late
+// out over four registered steps: they follow the head of the queues up
+// to four cycles late.  They are read by the registers (a few cycles late
 // is harmless there) and by a failure's write-back and report, which waits
-// until the head has not changed for three cycles (head_settled).
+// until the head has not changed for four cycles (head_settled).
 reg  [31:0] head_moved_reg;
 reg  [31:0] head_dlen_reg;
 reg  [31:0] head_left_reg;
-reg  [2:0]  head_change_reg;
+reg  [3:0]  head_change_reg;
 wire        head_change  = cq_pop || x_push_reg || jdone || (b_valid && !b_kind);
-wire        head_settled = !head_change && head_change_reg == 3'b000;
+wire        head_settled = !head_change && head_change_reg == 4'b0000;
 
 always @(posedge clk) begin
     head_moved_reg  <= head_moved;
     head_dlen_reg   <= c_dlen - acc_reg;
     head_left_reg   <= head_dlen_reg - head_moved_reg;
-    head_change_reg <= {head_change_reg[1:0], head_change};
+    head_change_reg <= {head_change_reg[2:0], head_change};
 end
 
 assign cur_desc = cq_valid ? head_desc :
