@@ -325,13 +325,18 @@ wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack &&
 // What a request takes of the current descriptor, for a burst request and
 // for a single one, is worked out from the registers over three registered
 // steps (the 4 KiB distance, the cap, the take), so a request waits until
-// CUR_WAIT cycles after the current descriptor was taken or moved on
-// (cur_wait_reg).  Requests are served one at a time and the next one is
-// looked at only after the previous one's burst completed on the bus, so
-// the wait costs only the first request of a descriptor a few cycles.
-localparam [2:0] CUR_WAIT = 3'd4;
+// they are worked out (cur_wait_reg, counting down from CUR_WAIT the cycle
+// after the current descriptor was taken, take_dev_reg, or after a request
+// moved it on, dev_job_reg; in between, take_dev_reg itself holds requests
+// back, and after a request svc_busy_reg does).  Requests are served one at
+// a time and the next one is looked at only after the previous one's burst
+// completed on the bus, so the wait costs only the first request of a
+// descriptor a few cycles.
+localparam [2:0] CUR_WAIT = 3'd3;
 reg  [2:0]  cur_wait_reg;
-wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && cur_wait_reg == 3'd0;
+reg         take_dev_reg;
+wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && cur_wait_reg == 3'd0
+                    && !take_dev_reg;
 wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
                       : (cfg_maxburst > 5'd16 ? 5'd16 : cfg_maxburst);
 wire [8:0]  burst_cap = MAX_BURST_LEN > 16 ? 9'd16 : MAX_BURST_LEN[8:0];
@@ -368,13 +373,15 @@ always @(posedge clk) begin
     kind_cap_reg   <= kind_cap;
     take_all_reg   <= take_all;
     take_bytes_reg <= take_bytes;
-    if (take_dev || dev_job) begin
+    take_dev_reg <= take_dev;
+    if (take_dev_reg || dev_job_reg) begin
         cur_wait_reg <= CUR_WAIT;
     end else if (cur_wait_reg != 3'd0) begin
         cur_wait_reg <= cur_wait_reg - 3'd1;
     end
     if (rst) begin
         cur_wait_reg <= 3'd0;
+        take_dev_reg <= 1'b0;
     end
 end
 wire [31:0] job_bytes = {24'd0, req_burst ? take_bytes_reg[15:8] : take_bytes_reg[7:0]};

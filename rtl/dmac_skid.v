@@ -30,6 +30,12 @@ reg             skid_valid_reg;
 assign s_ready = !skid_valid_reg;
 
 always @(posedge clk) begin
+    // The skid entry takes the input whenever it is empty (it counts only
+    // once skid_valid_reg is set), so its enable is a flip-flop, not the
+    // output's ready.
+    if (!skid_valid_reg) begin
+        skid_data_reg <= s_data;
+    end
     if (m_ready || !m_valid) begin
         // The output is free this cycle: refill it from the skid entry first.
         if (skid_valid_reg) begin
@@ -41,7 +47,6 @@ always @(posedge clk) begin
             m_valid <= s_valid;
         end
     end else if (s_valid && s_ready) begin
-        skid_data_reg  <= s_data;
         skid_valid_reg <= 1'b1;
     end
     if (rst) begin
