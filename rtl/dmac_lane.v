@@ -169,6 +169,17 @@ reg  [63:0]           last_addr_reg;
 reg  [63:0]           fail_desc_reg;
 reg  [31:0]           fail_residue_reg;
 
+// Pause, registered here (the channel's register is far from the movers
+// it holds): it takes effect a cycle after the channel's, and PAUSED
+// reports the registered one.  START is registered alike, so a channel
+// started paused is paused from its first cycle.
+reg pause_reg;
+reg start_reg;
+always @(posedge clk) begin
+    pause_reg <= pause && !rst;
+    start_reg <= start && !rst;
+end
+
 // Stopped and quiet: forget everything (a registered pulse, see below)
 reg clear_reg;
 wire clear = clear_reg;
@@ -203,10 +214,10 @@ dmac_desc_fetch #(
 ) fetch_inst (
     .clk(clk),
     .rst(rst),
-    .start(start),
+    .start(start_reg),
     .start_ptr(start_ptr),
     .halt(!running_reg || halting_reg || failed_reg || stop_all_reg),
-    .hold(pause),
+    .hold(pause_reg),
     .room(dq_room),
     .ar_addr(f_ar_addr),
     .ar_len(f_ar_len),
@@ -335,7 +346,7 @@ wire        req_seen = (req_burst || req_single) && !svc_busy_reg && !dev_ack &&
 localparam [2:0] CUR_WAIT = 3'd3;
 reg  [2:0]  cur_wait_reg;
 reg         take_dev_reg;
-wire        dev_job  = cur_valid_reg && req_seen && !pause && can_take && cur_wait_reg == 3'd0
+wire        dev_job  = cur_valid_reg && req_seen && !pause_reg && can_take && cur_wait_reg == 3'd0
                     && !take_dev_reg;
 wire [4:0]  max_elems = cfg_maxburst == 5'd0 ? 5'd1
                       : (cfg_maxburst > 5'd16 ? 5'd16 : cfg_maxburst);
@@ -485,7 +496,7 @@ dmac_rd_mover #(
     .start_fixed(x_fixed_reg),
     .ready(rd_ready),
     .stop(failed_reg || stop_all_reg || halting_reg),
-    .hold(pause),
+    .hold(pause_reg),
     .quiet(rd_quiet),
     .err(rd_err),
     .err_addr(rd_err_addr),
@@ -756,7 +767,7 @@ dmac_wr_mover #(
     .aw_seq(aw_seq),
     .aw_seq_step(aw_seq_step),
     .aw_allow(aw_allow),
-    .hold(pause),
+    .hold(pause_reg),
     .quiet(wr_quiet),
     .aw_addr(wr_aw_addr),
     .aw_len(wr_aw_len),
@@ -1034,7 +1045,7 @@ assign aw_burst    = aw_sel_s ? 2'b01 : wr_aw_burst;
 assign aw_kind     = aw_sel_s;
 assign wr_aw_ready = !aw_sel_s && aw_ready;
 
-assign paused = pause && running_reg && quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg
+assign paused = pause_reg && running_reg && quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg
              && !rep_valid;
 
 wire quiet_all = quiet_data && !wb_aw_valid_reg && !wb_w_valid_reg && !rep_valid;
@@ -1318,7 +1329,7 @@ always @(posedge clk) begin
         svc_busy_reg    <= 1'b0;
     end
 
-    if (start && !running_reg) begin
+    if (start_reg && !running_reg) begin
         running_reg   <= 1'b1;
         last_addr_reg <= start_ptr;
     end

@@ -336,11 +336,15 @@ always @(posedge clk) begin
         arvalid_reg <= 1'b0;
     end
 
-    if (issue) begin
+    // While the AR slot is free (or being emptied) its registers follow the
+    // planned burst, so the issue decision enables only the valid flag.
+    if (!arvalid_reg || m_axi_arready) begin
         araddr_reg     <= plan_addr_reg;
         arlen_reg      <= plan_len_reg;
         arsize_reg     <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
         arburst_reg    <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
+    end
+    if (issue) begin
         arvalid_reg    <= 1'b1;
     end
 

@@ -412,11 +412,16 @@ always @(posedge clk) begin
         aw_valid <= 1'b0;
     end
 
-    if (issue) begin
+    // While the AW slot is free (or being emptied) its registers follow the
+    // planned burst, so the issue decision enables only the valid flag and
+    // the job number.
+    if (!aw_valid || aw_ready) begin
         aw_addr        <= plan_addr_reg;
         aw_len         <= plan_len_reg;
         aw_size        <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
         aw_burst       <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
+    end
+    if (issue) begin
         aw_valid       <= 1'b1;
         if (plan_last_reg) begin
             aw_seq <= aw_seq + 1'b1;
