@@ -105,26 +105,6 @@ reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
 // A job is loaded and has bursts left to issue
 reg                   busy_reg;
-// The planned burst
-reg                   plan_valid_reg;
-reg [ADDR_WIDTH-1:0]  plan_addr_reg;
-reg [7:0]             plan_len_reg;
-// FIFO entries it needs, less one
-reg [CREDIT_W-1:0]    plan_words_m1_reg;
-reg [SEQ_W-1:0]       plan_seq_reg;
-reg                   plan_dev_reg;
-reg [2:0]             plan_size_reg;
-reg                   plan_fixed_reg;
-// The burst planned after it (second entry of the plan stage)
-reg                   nx_valid_reg;
-reg [ADDR_WIDTH-1:0]  nx_addr_reg;
-reg [7:0]             nx_len_reg;
-reg [CREDIT_W-1:0]    nx_words_m1_reg;
-reg [SEQ_W-1:0]       nx_seq_reg;
-reg                   nx_dev_reg;
-reg [2:0]             nx_size_reg;
-reg                   nx_fixed_reg;
-
 reg [ADDR_WIDTH-1:0]  araddr_reg;
 reg [7:0]             arlen_reg;
 reg [2:0]             arsize_reg;
@@ -164,11 +144,13 @@ wire unused_split = &{1'b0, split_cap_m1, split_cap_neg, split_left_m1[COUNT_WID
 
 // Two stages, so that no cycle chains wide arithmetic: the plan stage
 // takes the next burst from the splitter (its length and the FIFO entries
-// it needs, both less one) into a two-entry buffer (plan_*, the head, and
-// nx_*), and the issue stage sends the head once the FIFO has room for any
-// burst.  The plan stage takes a burst whenever the second entry is free,
-// so its step (which reaches every register of the splitter) does not wait
-// for the issue decision, and bursts still go out back to back.  A device job is one burst of all its elements: the words
+// it needs, both less one) into a two-entry buffer (a dmac_skid slice: its
+// output is the head, plan_*), and the issue stage sends the head once the
+// FIFO has room for any burst.  The plan stage takes a burst whenever the
+// second entry is free (plan_room, a flip-flop), so its step (which reaches
+// every register of the splitter) does not wait for the issue decision,
+// and bursts still go out back to back.  A device job is one burst of all
+// its elements: the words
 // they pack into, less one, are its elements less one shifted (a burst of
 // e elements of 2^size bytes fills ceil(e * 2^size / DATA_BYTES) words).
 wire        calc_last  = dev_reg || split_last;
@@ -177,6 +159,34 @@ wire [15:0] dev_words  = ({7'd0, split_left_m1[8:0]} << size_reg) >> SIZE;
 wire [15:0] calc_words = dev_reg ? dev_words : {8'd0, split_len};
 // A burst needs at most MAX_BURST_LEN <= FIFO_DEPTH entries.
 wire unused_words = &{1'b0, calc_words[15:CREDIT_W]};
+
+// The planned burst (head of the plan stage): address, length less one,
+// FIFO entries it needs less one, job number, device, size, FIXED
+localparam PLAN_W = ADDR_WIDTH + 8 + CREDIT_W + SEQ_W + 5;
+wire                  plan_room;
+wire                  plan_valid;
+wire [ADDR_WIDTH-1:0] plan_addr;
+wire [7:0]            plan_len;
+wire [CREDIT_W-1:0]   plan_words_m1;
+wire [SEQ_W-1:0]      plan_seq;
+wire                  plan_dev;
+wire [2:0]            plan_size;
+wire                  plan_fixed;
+wire                  issue;
+
+// A stopped job is abandoned: nothing of it may be issued later.
+dmac_skid #(
+    .WIDTH(PLAN_W)
+) plan_inst (
+    .clk(clk),
+    .rst(rst || clear || stop),
+    .s_data({split_addr, calc_len, calc_words[CREDIT_W-1:0], seq_reg, dev_reg, size_reg, fixed_reg}),
+    .s_valid(plan_calc),
+    .s_ready(plan_room),
+    .m_data({plan_addr, plan_len, plan_words_m1, plan_seq, plan_dev, plan_size, plan_fixed}),
+    .m_valid(plan_valid),
+    .m_ready(issue)
+);
 
 wire [ADDR_WIDTH-1:0] inflight_addr;
 wire [SEQ_W-1:0]      inflight_seq;
@@ -192,11 +202,11 @@ wire                  r_bad = r_resp[1];
 // against this burst's need: a burst may wait for MAX_BURST_LEN entries of
 // room (FIFO_DEPTH >= 2 x MAX_BURST_LEN, so the write side can always go
 // on with what the FIFO then holds).
-wire issue = plan_valid_reg && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
+assign issue = plan_valid && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
            && credit_ok_reg;
 // A stop clears busy_reg and the plan stage next cycle: a burst planned in
 // that cycle is dropped.
-assign plan_calc = busy_reg && split_ready && !nx_valid_reg;
+assign plan_calc = busy_reg && split_ready && plan_room;
 
 // Credits after this cycle, worked out for an issue and for none in
 // parallel and chosen by it: an issue takes the planned burst's entries
@@ -206,7 +216,7 @@ assign plan_calc = busy_reg && split_ready && !nx_valid_reg;
 // freed.
 reg                 freed_reg;
 wire [CREDIT_W-1:0] credit_kept  = credit_reg + {{(CREDIT_W-1){1'b0}}, freed_reg};
-wire [CREDIT_W:0]   credit_taken = {credit_reg, 1'b1} + {~plan_words_m1_reg, freed_reg};
+wire [CREDIT_W:0]   credit_taken = {credit_reg, 1'b1} + {~plan_words_m1, freed_reg};
 wire unused_taken = &{1'b0, credit_taken[0]};
 localparam [CREDIT_W-1:0] CREDIT_MAX = MAX_BURST_LEN[CREDIT_W-1:0];
 wire credit_ok_kept  = credit_kept >= CREDIT_MAX;
@@ -225,8 +235,8 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({plan_addr_reg[SIZE-1:0], plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_seq_reg,
-              plan_addr_reg}),
+    .wr_data({plan_addr[SIZE-1:0], plan_fixed, plan_size, plan_dev, plan_seq,
+              plan_addr}),
     .wr_en(issue),
     .full(inflight_full),
     .rd_data({inflight_lane, inflight_fixed, inflight_size, inflight_dev, inflight_seq,
@@ -321,7 +331,7 @@ end
 assign quiet = !arvalid_reg && outstanding_reg == 0 && !b1_valid_reg && !beat_valid;
 // Every read of the jobs taken so far is issued (a stop must not cut an
 // earlier job short).
-assign ready = !busy_reg && !plan_valid_reg;
+assign ready = !busy_reg && !plan_valid;
 
 always @(posedge clk) begin
     err      <= 1'b0;
@@ -339,40 +349,15 @@ always @(posedge clk) begin
     // While the AR slot is free (or being emptied) its registers follow the
     // planned burst, so the issue decision enables only the valid flag.
     if (!arvalid_reg || m_axi_arready) begin
-        araddr_reg     <= plan_addr_reg;
-        arlen_reg      <= plan_len_reg;
-        arsize_reg     <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
-        arburst_reg    <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
+        araddr_reg     <= plan_addr;
+        arlen_reg      <= plan_len;
+        arsize_reg     <= plan_dev ? plan_size : SIZE[2:0];
+        arburst_reg    <= (plan_dev && plan_fixed) ? 2'b00 : 2'b01;
     end
     if (issue) begin
         arvalid_reg    <= 1'b1;
     end
 
-    // The plan stage: the head is refilled when it is empty or issued, from
-    // the second entry if that holds one, else from the splitter; the second
-    // entry follows the splitter while it is free.
-    if (!plan_valid_reg || issue) begin
-        plan_valid_reg    <= nx_valid_reg || plan_calc;
-        plan_addr_reg     <= nx_valid_reg ? nx_addr_reg : split_addr;
-        plan_len_reg      <= nx_valid_reg ? nx_len_reg : calc_len;
-        plan_words_m1_reg <= nx_valid_reg ? nx_words_m1_reg : calc_words[CREDIT_W-1:0];
-        plan_seq_reg      <= nx_valid_reg ? nx_seq_reg : seq_reg;
-        plan_dev_reg      <= nx_valid_reg ? nx_dev_reg : dev_reg;
-        plan_size_reg     <= nx_valid_reg ? nx_size_reg : size_reg;
-        plan_fixed_reg    <= nx_valid_reg ? nx_fixed_reg : fixed_reg;
-        nx_valid_reg      <= 1'b0;
-    end else begin
-        nx_valid_reg      <= nx_valid_reg || plan_calc;
-    end
-    if (!nx_valid_reg) begin
-        nx_addr_reg     <= split_addr;
-        nx_len_reg      <= calc_len;
-        nx_words_m1_reg <= calc_words[CREDIT_W-1:0];
-        nx_seq_reg      <= seq_reg;
-        nx_dev_reg      <= dev_reg;
-        nx_size_reg     <= size_reg;
-        nx_fixed_reg    <= fixed_reg;
-    end
     if (plan_calc && calc_last) begin
         busy_reg <= 1'b0;
     end
@@ -390,11 +375,9 @@ always @(posedge clk) begin
         err_seq    <= inflight_seq;
     end
 
-    // A stopped job is abandoned: nothing of it may be issued later.
+    // A stopped job is abandoned (and so is its plan stage, see plan_inst).
     if (stop) begin
         busy_reg       <= 1'b0;
-        plan_valid_reg <= 1'b0;
-        nx_valid_reg   <= 1'b0;
     end
 
     if (start && ready) begin
@@ -407,8 +390,6 @@ always @(posedge clk) begin
 
     if (rst || clear) begin
         busy_reg        <= 1'b0;
-        plan_valid_reg  <= 1'b0;
-        nx_valid_reg    <= 1'b0;
         credit_reg      <= FIFO_DEPTH[CREDIT_W-1:0];
         credit_ok_reg   <= 1'b1;
         freed_reg       <= 1'b0;

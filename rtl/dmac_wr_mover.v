@@ -118,7 +118,7 @@ wire unused_resp = &{1'b0, b_resp[0]};
  * stage cuts the next burst off the job (length, whether it is the job's
  * last, the source beats it needs) into a register, and the announce stage
  * sends the registered burst once its data is in the FIFO.  The plan stage
- * holds two bursts (plan_*, the head, and nx_*) and takes the next one
+ * holds two bursts (a dmac_skid slice, whose head is plan_*) and takes the next one
  * whenever the second entry is free, so its step (which reaches every
  * register of the splitter) does not wait for the announce decision, and
  * bursts can go out back to back.  Source beats are counted relative to the
@@ -136,27 +136,6 @@ reg                   dev_reg;
 reg [2:0]             size_reg;
 reg                   fixed_reg;
 
-// Announce stage: the planned burst
-reg                   plan_valid_reg;
-reg [ADDR_WIDTH-1:0]  plan_addr_reg;
-reg [7:0]             plan_len_reg;
-reg                   plan_last_reg;
-// Source beats it needs in the FIFO, and minus those it takes from the count
-reg [9:0]             plan_need_reg;
-reg [AV_W-1:0]        plan_nclaim_reg;
-reg                   plan_dev_reg;
-reg [2:0]             plan_size_reg;
-reg                   plan_fixed_reg;
-// The burst planned after it (second entry of the plan stage)
-reg                   nx_valid_reg;
-reg [ADDR_WIDTH-1:0]  nx_addr_reg;
-reg [7:0]             nx_len_reg;
-reg                   nx_last_reg;
-reg [9:0]             nx_need_reg;
-reg [AV_W-1:0]        nx_nclaim_reg;
-reg                   nx_dev_reg;
-reg [2:0]             nx_size_reg;
-reg                   nx_fixed_reg;
 // Source beats in the FIFO beyond those the announced bursts claimed
 reg [AV_W-1:0]        avail_reg;
 
@@ -205,9 +184,40 @@ wire [9:0]      calc_need  = calc_last ? in_left_reg[9:0] : cap_need;
 wire [AV_W-1:0] left_neg   = -in_left_reg[AV_W-1:0];
 wire [AV_W-1:0] calc_nclaim = calc_last ? left_neg : split_cap_neg[AV_W-1:0];
 
+// Announce stage: the planned burst, head of a two-entry plan stage (a
+// dmac_skid slice; the plan stage takes a burst whenever the second entry
+// is free, plan_room): address, length less one, whether it is the job's
+// last, the source beats it needs in the FIFO and minus those it takes
+// from the count, device, size, FIXED
+localparam PLAN_W = ADDR_WIDTH + 8 + 1 + 10 + AV_W + 5;
+wire                  plan_room;
+wire                  plan_valid;
+wire [ADDR_WIDTH-1:0] plan_addr;
+wire [7:0]            plan_len;
+wire                  plan_last;
+wire [9:0]            plan_need;
+wire [AV_W-1:0]       plan_nclaim;
+wire                  plan_dev;
+wire [2:0]            plan_size;
+wire                  plan_fixed;
+wire                  issue;
+
+dmac_skid #(
+    .WIDTH(PLAN_W)
+) plan_inst (
+    .clk(clk),
+    .rst(rst || clear),
+    .s_data({split_addr, calc_len, calc_last, calc_need, calc_nclaim, dev_reg, size_reg, fixed_reg}),
+    .s_valid(plan_calc),
+    .s_ready(plan_room),
+    .m_data({plan_addr, plan_len, plan_last, plan_need, plan_nclaim, plan_dev, plan_size, plan_fixed}),
+    .m_valid(plan_valid),
+    .m_ready(issue)
+);
+
 localparam CMP_W = AV_W > 10 ? AV_W : 10;
 wire [CMP_W-1:0] avail_cmp = {{(CMP_W-AV_W){1'b0}}, avail_reg};
-wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need_reg};
+wire [CMP_W-1:0] need_cmp  = {{(CMP_W-10){1'b0}}, plan_need};
 // Whether the FIFO holds the head burst's source beats comes from two
 // registered flags: enough for any burst (a burst needs at most
 // MAX_BURST_LEN + 1 source beats), worked out for an announce and for none
@@ -226,15 +236,15 @@ wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
 
 wire wq_full;
 wire bq_full;
-wire issue = plan_valid_reg && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
+assign issue = plan_valid && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
           && have_data;
-assign plan_calc = loaded_reg && split_ready && !nx_valid_reg;
+assign plan_calc = loaded_reg && split_ready && plan_room;
 
 // Source beats available after this cycle, worked out for an announce and
 // for none in parallel and chosen by it: an announce takes the planned
 // burst's claim, a push into the FIFO adds one.
 wire [AV_W-1:0] avail_kept  = avail_reg + {{(AV_W-1){1'b0}}, in_push};
-wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim_reg, in_push};
+wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim, in_push};
 wire unused_taken = &{1'b0, avail_taken[0]};
 wire [CMP_W-1:0] avail_kept_cmp  = {{(CMP_W-AV_W){1'b0}}, avail_kept};
 wire [CMP_W-1:0] avail_taken_cmp = {{(CMP_W-AV_W){1'b0}}, avail_taken[AV_W:1]};
@@ -242,7 +252,7 @@ wire             any_kept  = avail_kept_cmp >= NEED_MAX;
 wire             any_taken = avail_taken_cmp >= NEED_MAX;
 
 assign job_pop = job_valid && !loaded_reg;
-assign aw_seq_step = issue && plan_last_reg;
+assign aw_seq_step = issue && plan_last;
 
 /*
  * W side: bursts announced, in order
@@ -283,7 +293,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({plan_addr_reg[SIZE-1:0], plan_fixed_reg, plan_size_reg, plan_dev_reg, plan_len_reg}),
+    .wr_data({plan_addr[SIZE-1:0], plan_fixed, plan_size, plan_dev, plan_len}),
     .wr_en(issue),
     .full(wq_full),
     .rd_data({wq_lane, wq_fixed, wq_size, wq_dev, wq_len}),
@@ -386,7 +396,7 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({aw_seq, plan_last_reg, plan_addr_reg}),
+    .wr_data({aw_seq, plan_last, plan_addr}),
     .wr_en(issue),
     .full(bq_full),
     .rd_data({bq_seq, bq_last, bq_addr}),
@@ -416,14 +426,14 @@ always @(posedge clk) begin
     // planned burst, so the issue decision enables only the valid flag and
     // the job number.
     if (!aw_valid || aw_ready) begin
-        aw_addr        <= plan_addr_reg;
-        aw_len         <= plan_len_reg;
-        aw_size        <= plan_dev_reg ? plan_size_reg : SIZE[2:0];
-        aw_burst       <= (plan_dev_reg && plan_fixed_reg) ? 2'b00 : 2'b01;
+        aw_addr        <= plan_addr;
+        aw_len         <= plan_len;
+        aw_size        <= plan_dev ? plan_size : SIZE[2:0];
+        aw_burst       <= (plan_dev && plan_fixed) ? 2'b00 : 2'b01;
     end
     if (issue) begin
         aw_valid       <= 1'b1;
-        if (plan_last_reg) begin
+        if (plan_last) begin
             aw_seq <= aw_seq + 1'b1;
         end
     end
@@ -431,35 +441,8 @@ always @(posedge clk) begin
     avail_reg     <= issue ? avail_taken[AV_W:1] : avail_kept;
     have_any_reg  <= issue ? any_taken : any_kept;
     have_head_reg <= avail_cmp >= need_cmp;
-    head_new_reg  <= !plan_valid_reg || issue;
+    head_new_reg  <= !plan_valid || issue;
 
-    // The plan stage: the head is refilled when it is empty or announced,
-    // from the second entry if that holds one, else from the splitter; the
-    // second entry follows the splitter while it is free.
-    if (!plan_valid_reg || issue) begin
-        plan_valid_reg  <= nx_valid_reg || plan_calc;
-        plan_addr_reg   <= nx_valid_reg ? nx_addr_reg : split_addr;
-        plan_len_reg    <= nx_valid_reg ? nx_len_reg : calc_len;
-        plan_last_reg   <= nx_valid_reg ? nx_last_reg : calc_last;
-        plan_need_reg   <= nx_valid_reg ? nx_need_reg : calc_need;
-        plan_nclaim_reg <= nx_valid_reg ? nx_nclaim_reg : calc_nclaim;
-        plan_dev_reg    <= nx_valid_reg ? nx_dev_reg : dev_reg;
-        plan_size_reg   <= nx_valid_reg ? nx_size_reg : size_reg;
-        plan_fixed_reg  <= nx_valid_reg ? nx_fixed_reg : fixed_reg;
-        nx_valid_reg    <= 1'b0;
-    end else begin
-        nx_valid_reg    <= nx_valid_reg || plan_calc;
-    end
-    if (!nx_valid_reg) begin
-        nx_addr_reg   <= split_addr;
-        nx_len_reg    <= calc_len;
-        nx_last_reg   <= calc_last;
-        nx_need_reg   <= calc_need;
-        nx_nclaim_reg <= calc_nclaim;
-        nx_dev_reg    <= dev_reg;
-        nx_size_reg   <= size_reg;
-        nx_fixed_reg  <= fixed_reg;
-    end
 
     if (plan_calc) begin
         // Stepped by the cap: after the job's last burst it is not used.
@@ -497,8 +480,6 @@ always @(posedge clk) begin
 
     if (rst || clear) begin
         loaded_reg     <= 1'b0;
-        plan_valid_reg <= 1'b0;
-        nx_valid_reg   <= 1'b0;
         avail_reg      <= {AV_W{1'b0}};
         have_any_reg   <= 1'b0;
         head_new_reg   <= 1'b1;
