@@ -591,10 +591,10 @@ dmac_fifo #(
     .count()
 );
 
-// The realigner's beats reach the write mover through a register slice with
-// a skid entry, so the mover's ready (which follows its queue head and the
-// bus) does not reach the realigner's FIFO pop and counters: a cycle more of
-// latency, full throughput.
+// The realigner's output register is a register slice with a skid entry:
+// the realigner gives a beat when the slice's ready (a flip-flop) allows,
+// so the mover's ready (which follows its queue head and the bus) does not
+// reach the realigner's FIFO pop and counters; full throughput.
 wire [DATA_WIDTH-1:0] ra_data;
 wire [DATA_BYTES-1:0] ra_strb;
 wire                  ra_poison;

@@ -105,11 +105,6 @@ reg [OUT_W-1:0]       outstanding_reg;
 reg                   poison_reg;
 // A job is loaded and has bursts left to issue
 reg                   busy_reg;
-reg [ADDR_WIDTH-1:0]  araddr_reg;
-reg [7:0]             arlen_reg;
-reg [2:0]             arsize_reg;
-reg [1:0]             arburst_reg;
-reg                   arvalid_reg;
 
 wire                   split_ready;
 wire [ADDR_WIDTH-1:0]  split_addr;
@@ -202,8 +197,7 @@ wire                  r_bad = r_resp[1];
 // against this burst's need: a burst may wait for MAX_BURST_LEN entries of
 // room (FIFO_DEPTH >= 2 x MAX_BURST_LEN, so the write side can always go
 // on with what the FIFO then holds).
-assign issue = plan_valid && (!arvalid_reg || m_axi_arready) && !stop && !hold && !inflight_full
-           && credit_ok_reg;
+assign issue = plan_valid && ar_room && !stop && !hold && !inflight_full && credit_ok_reg;
 // A stop clears busy_reg and the plan stage next cycle: a burst planned in
 // that cycle is dropped.
 assign plan_calc = busy_reg && split_ready && plan_room;
@@ -246,11 +240,26 @@ dmac_fifo #(
     .count()
 );
 
-assign m_axi_araddr  = araddr_reg;
-assign m_axi_arlen   = arlen_reg;
-assign m_axi_arsize  = arsize_reg;
-assign m_axi_arburst = arburst_reg;
-assign m_axi_arvalid = arvalid_reg;
+// AR goes out of a register slice with a skid entry, so the issue decision
+// waits on the slice's room (a flip-flop), not on ARREADY: ARREADY, which
+// comes through the channel's and the bus's arbitration, enables only the
+// slice's registers.  A burst issued while the bus stalls the one before
+// waits in the skid entry; bursts still go out back to back.
+wire ar_room;
+
+dmac_skid #(
+    .WIDTH(ADDR_WIDTH + 8 + 3 + 2)
+) ar_slice_inst (
+    .clk(clk),
+    .rst(rst || clear),
+    .s_data({plan_addr, plan_len, plan_dev ? plan_size : SIZE[2:0],
+             (plan_dev && plan_fixed) ? 2'b00 : 2'b01}),
+    .s_valid(issue),
+    .s_ready(ar_room),
+    .m_data({m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}),
+    .m_valid(m_axi_arvalid),
+    .m_ready(m_axi_arready)
+);
 
 /*
  * Packing of device elements: element k of a burst sits in the lanes of its
@@ -328,7 +337,7 @@ always @(posedge clk) begin
     end
 end
 
-assign quiet = !arvalid_reg && outstanding_reg == 0 && !b1_valid_reg && !beat_valid;
+assign quiet = !m_axi_arvalid && outstanding_reg == 0 && !b1_valid_reg && !beat_valid;
 // Every read of the jobs taken so far is issued (a stop must not cut an
 // earlier job short).
 assign ready = !busy_reg && !plan_valid;
@@ -340,22 +349,6 @@ always @(posedge clk) begin
     if (r_beat) begin
         word_off_reg <= r_last ? {SIZE{1'b0}} : word_next;
         dev_done     <= inflight_dev && r_last;
-    end
-
-    if (m_axi_arready) begin
-        arvalid_reg <= 1'b0;
-    end
-
-    // While the AR slot is free (or being emptied) its registers follow the
-    // planned burst, so the issue decision enables only the valid flag.
-    if (!arvalid_reg || m_axi_arready) begin
-        araddr_reg     <= plan_addr;
-        arlen_reg      <= plan_len;
-        arsize_reg     <= plan_dev ? plan_size : SIZE[2:0];
-        arburst_reg    <= (plan_dev && plan_fixed) ? 2'b00 : 2'b01;
-    end
-    if (issue) begin
-        arvalid_reg    <= 1'b1;
     end
 
     if (plan_calc && calc_last) begin
@@ -395,7 +388,6 @@ always @(posedge clk) begin
         freed_reg       <= 1'b0;
         outstanding_reg <= 0;
         poison_reg      <= 1'b0;
-        arvalid_reg     <= 1'b0;
         err             <= 1'b0;
         dev_done        <= 1'b0;
         word_off_reg    <= {SIZE{1'b0}};

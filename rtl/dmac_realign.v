@@ -41,11 +41,12 @@ module dmac_realign #(
     input  wire                     in_valid,
     output wire                     in_pop,
 
-    // Destination-aligned beats
-    output reg  [DATA_WIDTH-1:0]    out_data,
+    // Destination-aligned beats, worked out from registers (out_valid does
+    // not depend on out_ready); the parent registers them
+    output wire [DATA_WIDTH-1:0]    out_data,
     output reg  [DATA_WIDTH/8-1:0]  out_strb,
-    output reg                      out_poison,
-    output reg                      out_valid,
+    output wire                     out_poison,
+    output wire                     out_valid,
     input  wire                     out_ready
 );
 
@@ -72,10 +73,11 @@ reg                   prev_poison_reg;
 localparam [COUNT_WIDTH-1:0] ONE = {{(COUNT_WIDTH-1){1'b0}}, 1'b1};
 localparam [COUNT_WIDTH-1:0] TWO = {{(COUNT_WIDTH-2){1'b0}}, 2'd2};
 
-// The output register takes a beat when it is empty or being emptied.
-wire take     = !out_valid || out_ready;
+// The output has no register of its own: the beat goes when the parent's
+// register slice takes it, and that slice's ready is a flip-flop.
 wire use_in   = in_more_reg;
-wire produce  = live_reg && !lead_reg && out_more_reg && (!use_in || in_valid) && take;
+assign out_valid = live_reg && !lead_reg && out_more_reg && (!use_in || in_valid);
+wire produce  = out_valid && out_ready;
 wire lead     = live_reg && lead_reg && in_valid;
 wire job_done = live_reg && !lead_reg && !out_more_reg;
 // The live job gives its last beat this cycle: the next one may load at once.
@@ -91,22 +93,20 @@ wire [2*DATA_WIDTH-1:0] window     = {cur_data, prev_reg} >> {shift_reg, 3'b000}
 // Only the low beat of the shifted pair leaves; the high half is what is shifted in.
 wire unused_window = &{1'b0, window[2*DATA_WIDTH-1:DATA_WIDTH]};
 
+assign out_data   = window[DATA_WIDTH-1:0];
+assign out_poison = prev_poison_reg || cur_poison;
+
 // Strobes: all lanes, less those before the destination offset on the
 // first beat and those after the last byte on the last beat.
-reg [DATA_BYTES-1:0] strb;
 integer l;
 always @* begin
     for (l = 0; l < DATA_BYTES; l = l + 1) begin
-        strb[l] = !(first_reg && l < dst_off_reg)
-               && !(out_one_reg && l > last_lane_reg);
+        out_strb[l] = !(first_reg && l < dst_off_reg)
+                   && !(out_one_reg && l > last_lane_reg);
     end
 end
 
 always @(posedge clk) begin
-    if (out_valid && out_ready) begin
-        out_valid <= 1'b0;
-    end
-
     if (in_pop) begin
         prev_reg        <= in_data;
         prev_poison_reg <= in_poison;
@@ -119,10 +119,6 @@ always @(posedge clk) begin
     end
 
     if (produce) begin
-        out_data     <= window[DATA_WIDTH-1:0];
-        out_strb     <= strb;
-        out_poison   <= prev_poison_reg || cur_poison;
-        out_valid    <= 1'b1;
         out_left_reg <= out_left_reg - 1'b1;
         out_more_reg <= !out_one_reg;
         out_one_reg  <= out_left_reg == TWO;
@@ -153,7 +149,6 @@ always @(posedge clk) begin
     if (rst || clear) begin
         live_reg  <= 1'b0;
         lead_reg  <= 1'b0;
-        out_valid <= 1'b0;
     end
 end
 

@@ -66,11 +66,11 @@ module dmac_wr_mover #(
     output wire                         quiet,
 
     // Write address request (AWID chosen by the channel)
-    output reg  [ADDR_WIDTH-1:0]        aw_addr,
-    output reg  [7:0]                   aw_len,
-    output reg  [2:0]                   aw_size,
-    output reg  [1:0]                   aw_burst,
-    output reg                          aw_valid,
+    output wire [ADDR_WIDTH-1:0]        aw_addr,
+    output wire [7:0]                   aw_len,
+    output wire [2:0]                   aw_size,
+    output wire [1:0]                   aw_burst,
+    output wire                         aw_valid,
     input  wire                         aw_ready,
 
     // Realigned beats
@@ -236,8 +236,28 @@ wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
 
 wire wq_full;
 wire bq_full;
-assign issue = plan_valid && aw_allow && !hold && (!aw_valid || aw_ready) && !wq_full && !bq_full
-          && have_data;
+
+// AW goes out of a register slice with a skid entry, so the announce
+// decision waits on the slice's room (a flip-flop), not on AWREADY, which
+// comes through the channel's and the bus's arbitration and enables only
+// the slice's registers.  A burst announced while the bus stalls the one
+// before waits in the skid entry; bursts still go out back to back.
+wire aw_room;
+
+dmac_skid #(
+    .WIDTH(ADDR_WIDTH + 8 + 3 + 2)
+) aw_slice_inst (
+    .clk(clk),
+    .rst(rst || clear),
+    .s_data({plan_addr, plan_len, plan_dev ? plan_size : SIZE[2:0],
+             (plan_dev && plan_fixed) ? 2'b00 : 2'b01}),
+    .s_valid(issue),
+    .s_ready(aw_room),
+    .m_data({aw_addr, aw_len, aw_size, aw_burst}),
+    .m_valid(aw_valid),
+    .m_ready(aw_ready)
+);
+assign issue = plan_valid && aw_allow && !hold && aw_room && !wq_full && !bq_full && have_data;
 assign plan_calc = loaded_reg && split_ready && plan_room;
 
 // Source beats available after this cycle, worked out for an announce and
@@ -306,18 +326,27 @@ dmac_fifo #(
 // (word_off_reg, stepped by the element width per beat), to the lanes of
 // its address (the burst's for FIXED, k elements further for INCR): one
 // rotation by their distance.  Lanes outside the element carry no strobe.
+// The rotation and the element's strobes are registered a beat ahead
+// (rot_reg, dev_strb_reg: worked out from the next element's offset when a
+// beat goes, from the queue's head when a burst is loaded), so the beat
+// path is the rotation's multiplexers alone.
 // wrap_reg: this element ends the word (word_off_reg + step wraps to 0).
 reg  [SIZE-1:0]       word_off_reg;
 reg                   wrap_reg;
+reg  [SIZE-1:0]       rot_reg;
+reg  [DATA_BYTES-1:0] dev_strb_reg;
 wire [SIZE-1:0]       elem_step = {{(SIZE-1){1'b0}}, 1'b1} << h_size_reg;
 wire [SIZE-1:0]       word_next = word_off_reg + elem_step;
 wire [SIZE-1:0]       word_next2 = word_next + elem_step;
-// For a burst being loaded: its first element ends the word when it is a whole word
-wire [SIZE-1:0]       load_step = {{(SIZE-1){1'b0}}, 1'b1} << wq_size;
-wire [SIZE-1:0]       dst_lane  = h_fixed_reg ? h_lane_reg : h_lane_reg + word_off_reg;
-wire [SIZE-1:0]       rot       = h_fixed_reg ? word_off_reg - h_lane_reg : {SIZE{1'b0}} - h_lane_reg;
+// The next element's lanes and rotation: for INCR the rotation stays.
+wire [SIZE-1:0]       lane_next = h_fixed_reg ? h_lane_reg : h_lane_reg + word_next;
+wire [SIZE-1:0]       rot_next  = h_fixed_reg ? word_next - h_lane_reg : rot_reg;
 wire [DATA_BYTES-1:0] elem_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << h_size_reg));
-wire [2*DATA_WIDTH-1:0] rot_pair = {al_data, al_data} >> {rot, 3'b000};
+// For a burst being loaded: its first element (word offset 0) goes to the
+// lanes of the burst's address, and ends the word when it is a whole word.
+wire [SIZE-1:0]       load_step = {{(SIZE-1){1'b0}}, 1'b1} << wq_size;
+wire [DATA_BYTES-1:0] load_strb = ~({DATA_BYTES{1'b1}} << (9'd1 << wq_size));
+wire [2*DATA_WIDTH-1:0] rot_pair = {al_data, al_data} >> {rot_reg, 3'b000};
 // The word is used up when this element took its last byte, or the burst ends.
 wire                  word_done = !h_dev_reg || wrap_reg || h_last_reg;
 wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
@@ -325,7 +354,7 @@ wire unused_rot = &{1'b0, rot_pair[2*DATA_WIDTH-1:DATA_WIDTH]};
 assign w_valid  = h_valid_reg && al_valid;
 assign al_ready = h_valid_reg && w_ready && word_done;
 assign w_data   = h_dev_reg ? rot_pair[DATA_WIDTH-1:0] : al_data;
-assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : h_dev_reg ? elem_strb << dst_lane : al_strb;
+assign w_strb   = al_poison ? {DATA_BYTES{1'b0}} : h_dev_reg ? dev_strb_reg : al_strb;
 assign w_last   = h_last_reg;
 
 always @(posedge clk) begin
@@ -334,6 +363,8 @@ always @(posedge clk) begin
         h_last_reg   <= h_left_reg == 8'd1;
         word_off_reg <= word_next;
         wrap_reg     <= word_next2 == {SIZE{1'b0}};
+        rot_reg      <= rot_next;
+        dev_strb_reg <= elem_strb << lane_next;
         wgood_reg    <= wgood_next;
         wpoison_reg  <= wpoison_next;
     end
@@ -350,6 +381,8 @@ always @(posedge clk) begin
         h_lane_reg   <= wq_lane;
         word_off_reg <= {SIZE{1'b0}};
         wrap_reg     <= load_step == {SIZE{1'b0}};
+        rot_reg      <= {SIZE{1'b0}} - wq_lane;
+        dev_strb_reg <= load_strb << wq_lane;
         wgood_reg    <= 9'd0;
         wpoison_reg  <= 1'b0;
     end
@@ -418,24 +451,8 @@ always @(posedge clk) begin
     err      <= 1'b0;
     jdone    <= 1'b0;
 
-    if (aw_ready) begin
-        aw_valid <= 1'b0;
-    end
-
-    // While the AW slot is free (or being emptied) its registers follow the
-    // planned burst, so the issue decision enables only the valid flag and
-    // the job number.
-    if (!aw_valid || aw_ready) begin
-        aw_addr        <= plan_addr;
-        aw_len         <= plan_len;
-        aw_size        <= plan_dev ? plan_size : SIZE[2:0];
-        aw_burst       <= (plan_dev && plan_fixed) ? 2'b00 : 2'b01;
-    end
-    if (issue) begin
-        aw_valid       <= 1'b1;
-        if (plan_last) begin
-            aw_seq <= aw_seq + 1'b1;
-        end
+    if (issue && plan_last) begin
+        aw_seq <= aw_seq + 1'b1;
     end
 
     avail_reg     <= issue ? avail_taken[AV_W:1] : avail_kept;
@@ -484,7 +501,6 @@ always @(posedge clk) begin
         have_any_reg   <= 1'b0;
         head_new_reg   <= 1'b1;
         aw_seq         <= 0;
-        aw_valid       <= 1'b0;
         acked          <= 0;
         job_bad_reg    <= 1'b0;
         err            <= 1'b0;
