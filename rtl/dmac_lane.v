@@ -1286,30 +1286,40 @@ always @(posedge clk) begin
     /*
      * Reports, in order, once their status write is answered
      */
-    if (rep_pop && !halting_reg) begin
+    // Until the lane halts, the halt record follows what the report at the
+    // head would leave (the same choice as below, without the pop), so the
+    // pop, which waits on the bus's write response, enables only the flags;
+    // the record holds from the pop that sets halting_reg until the clear.
+    if (!halting_reg) begin
         if (rep_need_b && b_resp[1]) begin
-            halting_reg   <= 1'b1;
-            stop_all_reg  <= 1'b1;
             halt_err      <= DMAC_ERR_STATUS_WRITE;
             halt_err_addr <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr + WB_OFFSET};
             halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
             halt_residue  <= 32'd0;
         end else if (rep_fail) begin
-            halting_reg   <= 1'b1;
             halt_err      <= err_code_reg;
             halt_err_addr <= err_addr_reg;
             halt_desc     <= fail_desc_reg;
             halt_residue  <= fail_residue_reg;
+        end else begin
+            halt_err      <= DMAC_ERR_NONE;
+            halt_err_addr <= 64'd0;
+            halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
+            halt_residue  <= 32'd0;
+        end
+    end
+    if (rep_pop && !halting_reg) begin
+        if (rep_need_b && b_resp[1]) begin
+            halting_reg   <= 1'b1;
+            stop_all_reg  <= 1'b1;
+        end else if (rep_fail) begin
+            halting_reg   <= 1'b1;
         end else begin
             cpl_valid     <= 1'b1;
             cpl_irq       <= rep_irq;
             last_addr_reg <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
             if (rep_last) begin
                 halting_reg   <= 1'b1;
-                halt_err      <= DMAC_ERR_NONE;
-                halt_err_addr <= 64'd0;
-                halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
-                halt_residue  <= 32'd0;
             end
         end
     end

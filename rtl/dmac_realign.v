@@ -69,6 +69,10 @@ reg                   out_one_reg;
 reg                   first_reg;
 reg [DATA_WIDTH-1:0]  prev_reg;
 reg                   prev_poison_reg;
+// No beat taken in yet for the live job: the previous beat reads as zero.
+// (A flag, not a clear of prev_reg, so that the job's load does not reach
+// the data registers' resets.)
+reg                   prev_none_reg;
 
 localparam [COUNT_WIDTH-1:0] ONE = {{(COUNT_WIDTH-1){1'b0}}, 1'b1};
 localparam [COUNT_WIDTH-1:0] TWO = {{(COUNT_WIDTH-2){1'b0}}, 2'd2};
@@ -89,7 +93,8 @@ assign job_pop = job_valid && (!live_reg || job_done || finishing);
 
 wire [DATA_WIDTH-1:0]   cur_data   = use_in ? in_data : {DATA_WIDTH{1'b0}};
 wire                    cur_poison = use_in && in_poison;
-wire [2*DATA_WIDTH-1:0] window     = {cur_data, prev_reg} >> {shift_reg, 3'b000};
+wire [DATA_WIDTH-1:0]   prev_data  = prev_none_reg ? {DATA_WIDTH{1'b0}} : prev_reg;
+wire [2*DATA_WIDTH-1:0] window     = {cur_data, prev_data} >> {shift_reg, 3'b000};
 // Only the low beat of the shifted pair leaves; the high half is what is shifted in.
 wire unused_window = &{1'b0, window[2*DATA_WIDTH-1:DATA_WIDTH]};
 
@@ -110,6 +115,7 @@ always @(posedge clk) begin
     if (in_pop) begin
         prev_reg        <= in_data;
         prev_poison_reg <= in_poison;
+        prev_none_reg   <= 1'b0;
         in_left_reg     <= in_left_reg - 1'b1;
         in_more_reg     <= !in_one_reg;
         in_one_reg      <= in_left_reg == TWO;
@@ -142,7 +148,7 @@ always @(posedge clk) begin
         out_more_reg    <= out_beats != {COUNT_WIDTH{1'b0}};
         out_one_reg     <= out_beats == ONE;
         first_reg       <= 1'b1;
-        prev_reg        <= {DATA_WIDTH{1'b0}};
+        prev_none_reg   <= 1'b1;
         prev_poison_reg <= 1'b0;
     end
 
