@@ -129,7 +129,16 @@ module dmac_lane #(
 
 localparam DATA_BYTES = DATA_WIDTH / 8;
 localparam SIZE = $clog2(DATA_BYTES);
-localparam COUNT_WIDTH = 33;
+// Beat counts (a job's bus words, and its elements on a device side): a
+// job moves LEN bytes (LEN < 2^32) starting at byte offset OFF < DATA_BYTES
+// of its first bus word, so it covers ceil((LEN + OFF) / DATA_BYTES) words,
+// one more than LEN alone needs when the range is misaligned at both ends.
+// That is at most (2^32 - 1 + 2 * (DATA_BYTES - 1)) / DATA_BYTES, below
+// 2^(32-SIZE) + 2, so at most 2^(32-SIZE) + 1 < 2^(33-SIZE) (for any
+// DATA_BYTES >= 1); a device job's elements are at most 128 (one request).
+// So 33 - SIZE bits hold every count: 30 for DATA_WIDTH 64, 31 for 32, 29
+// for 128, 28 for 256.
+localparam COUNT_WIDTH = 33 - SIZE;
 // Jobs between dispatch and status write-back at most, and their numbering
 localparam JOB_DEPTH = 8;
 // (twice the numbers needed, so that two job numbers compare without the
@@ -446,12 +455,19 @@ end
 // source range, the write side writes those covering the destination
 // range, and the realigner shifts bytes between the two.  A device side is
 // seen as words packed from offset 0.
-localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
+// The sums are 33 bits (below 2^32 + 2 * DATA_BYTES); their words, the
+// bits above SIZE, are COUNT_WIDTH wide.
+localparam [32:0] ROUND_UP = {{(33-SIZE){1'b0}}, {SIZE{1'b1}}};
 wire [SIZE-1:0]        src_off   = x_src_dev_reg ? {SIZE{1'b0}} : x_src_reg[SIZE-1:0];
 wire [SIZE-1:0]        dst_off   = x_dst_dev_reg ? {SIZE{1'b0}} : x_dst_reg[SIZE-1:0];
-wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] elems     = {1'b0, x_len_reg} >> x_width_reg;
+wire [32:0]            rd_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, src_off} + ROUND_UP;
+wire [32:0]            wr_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, dst_off} + ROUND_UP;
+wire [COUNT_WIDTH-1:0] rd_beats  = rd_sum[32:SIZE];
+wire [COUNT_WIDTH-1:0] wr_beats  = wr_sum[32:SIZE];
+// (used only for a device job, whose length is at most 128 bytes)
+wire [31:0]            elems_all = x_len_reg >> x_width_reg;
+wire [COUNT_WIDTH-1:0] elems     = elems_all[COUNT_WIDTH-1:0];
+wire unused_sums = &{1'b0, rd_sum[SIZE-1:0], wr_sum[SIZE-1:0], elems_all[31:COUNT_WIDTH]};
 wire [SIZE-1:0]        last_lane = dst_off + x_len_reg[SIZE-1:0] - 1'b1;
 wire [ADDR_WIDTH-1:0]  src_word  = x_src_dev_reg ? x_src_reg : {x_src_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire [ADDR_WIDTH-1:0]  dst_word  = x_dst_dev_reg ? x_dst_reg : {x_dst_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
@@ -869,13 +885,16 @@ always @(posedge clk) begin
     h_bad_reg   <= c_bad;
     h_dev_reg   <= c_dst_dev;
 end
-localparam SPAN_W = COUNT_WIDTH + SIZE + 3;
+// The span fits 33 bits: m beats of a job are at most 2^(32-SIZE) + 1 (see
+// COUNT_WIDTH), m * DATA_BYTES at most 2^32 + DATA_BYTES; a device job's
+// elements are at most 16, of at most 8 bytes.
+localparam SPAN_W = COUNT_WIDTH + SIZE;
 reg  [SPAN_W-1:0]      hm_span_reg;
 reg  [31:0]            hm_len_reg;
 reg                    hm_none_reg;
 always @(posedge clk) begin
-    hm_span_reg <= h_dev_reg ? {3'd0, {SIZE{1'b0}}, h_acked_reg} << cfg_width
-                             : {3'd0, h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
+    hm_span_reg <= h_dev_reg ? {{SIZE{1'b0}}, h_acked_reg} << cfg_width
+                             : {h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
     hm_len_reg  <= h_len_reg;
     hm_none_reg <= h_bad_reg || h_acked_reg == {COUNT_WIDTH{1'b0}};
 end
