@@ -146,9 +146,6 @@ localparam JOB_DEPTH = 8;
 localparam SEQ_W = 5;
 localparam DQ_DEPTH = 1 << $clog2(2 * DESC_PREFETCH);
 localparam DQ_W = $clog2(DQ_DEPTH) + 1;
-// Status writes issued but not yet reported: at most one (2 is the FIFO's
-// smallest depth)
-localparam REP_DEPTH = 2;
 localparam DESC_BITS = DMAC_DESC_SIZE * 8;
 // The status write-back covers LEN and CTRL, the last 8 bytes of the descriptor.
 localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
@@ -931,8 +928,8 @@ assign residue  = cq_valid ? head_left_reg :
 /*
  * Status write-back: issued in job order, one at a time
  *
- * A status write is issued only once the one before it was answered (the
- * report queue is empty), so once one fails (the chain stops at it) no
+ * A status write is issued only once the one before it was answered (no
+ * report is pending, rep_valid), so once one fails (the chain stops at it) no
  * later descriptor is ever written back.  AXI has no way to take back a
  * write whose data went out, and only the response tells whether it
  * landed: overlapping status writes would let a later descriptor's DONE
@@ -991,31 +988,37 @@ wire [ADDR_WIDTH-1:0] wb_desc = cq_valid ? c_addr : cur_addr_reg;
 wire wb_issue     = issue_wb_ok || fail_wb;
 assign cq_pop     = issue_ok;
 
-localparam REP_W = 4 + ADDR_WIDTH;
-wire                  rep_need_b;
-wire                  rep_fail;
-wire                  rep_irq;
-wire                  rep_last;
-wire [ADDR_WIDTH-1:0] rep_addr;
+// The status write (or failure) issued and not yet reported.  There is at
+// most one: a status write or a failure is issued only while none is
+// (wb_free, registered a cycle ahead in retire_ok_reg and fail_ok_reg, and
+// retired_reg and done_issue_reg hold back the cycle after an issue), so a
+// register holds it.
+reg                   rep_valid_reg;
+reg                   rep_need_b;
+reg                   rep_fail;
+reg                   rep_irq;
+reg                   rep_last;
+reg  [ADDR_WIDTH-1:0] rep_addr;
 wire                  status_b = b_valid && b_kind;
 wire                  rep_pop  = rep_valid && (!rep_need_b || status_b);
+assign                rep_valid = rep_valid_reg;
 
-dmac_fifo #(
-    .WIDTH(REP_W),
-    .DEPTH(REP_DEPTH),
-    .HEAD_W(4)
-) report_queue_inst (
-    .clk(clk),
-    .rst(rst),
-    .clear(clear),
-    .wr_data({wb_issue, issue_fail, c_irq, c_last, wb_desc}),
-    .wr_en(issue_wb_ok || issue_fail),
-    .full(),
-    .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
-    .rd_valid(rep_valid),
-    .rd_en(rep_pop),
-    .count()
-);
+always @(posedge clk) begin
+    if (rep_pop) begin
+        rep_valid_reg <= 1'b0;
+    end
+    if (issue_wb_ok || issue_fail) begin
+        rep_valid_reg <= 1'b1;
+        rep_need_b    <= wb_issue;
+        rep_fail      <= issue_fail;
+        rep_irq       <= c_irq;
+        rep_last      <= c_last;
+        rep_addr      <= wb_desc;
+    end
+    if (rst || clear) begin
+        rep_valid_reg <= 1'b0;
+    end
+end
 
 // Write-back image: LEN := bytes moved, CTRL[31:16] := status
 reg [31:0]               wb_ctrl;
