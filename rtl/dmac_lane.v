@@ -269,8 +269,13 @@ wire [3:0]            f_code     = f_err != DMAC_ERR_NONE ? f_err :
                                    cfg_bad ? DMAC_ERR_BAD_CONFIG :
                                    len_bad ? DMAC_ERR_BAD_LEN : DMAC_ERR_NONE;
 
-localparam DQ_ENTRY_W = 1 + 4 + 1 + 3 * ADDR_WIDTH + 32 + 2;
+// A descriptor's address is read only when it was fetched (an error entry's
+// pointer is bad_ptr), and the fetcher fetches only 32-byte aligned ones:
+// the queues leave out its five low bits, always zero.
+localparam DESC_ALIGN = 5;
+localparam DQ_ENTRY_W = 1 + 4 + 1 + 3 * ADDR_WIDTH - DESC_ALIGN + 32 + 2;
 wire                  dq_valid;
+wire [ADDR_WIDTH-1:DESC_ALIGN] d_addr_hi;
 wire                  d_bad;
 wire [3:0]            t_err;
 wire                  d_fetched;
@@ -290,14 +295,17 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({f_code != DMAC_ERR_NONE, f_code, f_fetched, f_addr, f_src, f_dst, f_len, f_irq, f_last}),
+    .wr_data({f_code != DMAC_ERR_NONE, f_code, f_fetched, f_addr[ADDR_WIDTH-1:DESC_ALIGN], f_src, f_dst, f_len,
+              f_irq, f_last}),
     .wr_en(f_push),
     .full(),
-    .rd_data({d_bad, t_err, d_fetched, d_addr, d_src, d_dst, d_len, d_irq, d_last}),
+    .rd_data({d_bad, t_err, d_fetched, d_addr_hi, d_src, d_dst, d_len, d_irq, d_last}),
     .rd_valid(dq_valid),
     .rd_en(dq_pop),
     .count(dq_count)
 );
+assign d_addr = {d_addr_hi, {DESC_ALIGN{1'b0}}};
+wire unused_f_addr = &{1'b0, f_addr[DESC_ALIGN-1:0]};
 
 /*
  * Dispatch: descriptors into jobs
@@ -812,18 +820,25 @@ dmac_wr_mover #(
 /*
  * Completion queue (every dispatched job, in order) and data outcomes
  */
-localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2 + 2 + 32;
+// A job's length is its descriptor's (c_dlen: x_len_reg and x_dlen_reg are
+// both LEN for a memory descriptor or an error entry), but for a request of
+// a device descriptor (c_req), whose bytes (job_bytes) fit 8 bits: c_req_len.
+localparam CQ_W = 2 + ADDR_WIDTH - DESC_ALIGN + 8 + SIZE + 2 + 3 + 32;
 wire                  cq_valid;
 wire                  c_bad;
 wire                  c_fetched;
-wire [ADDR_WIDTH-1:0] c_addr;
-wire [31:0]           c_len;
+wire [ADDR_WIDTH-1:DESC_ALIGN] c_addr_hi;
+wire [ADDR_WIDTH-1:0] c_addr = {c_addr_hi, {DESC_ALIGN{1'b0}}};
+wire [7:0]            c_req_len;
+wire                  c_req;
 wire [SIZE-1:0]       c_dst_off;
 wire                  c_irq;
 wire                  c_last;
 wire                  c_end;
 wire                  c_dst_dev;
 wire [31:0]           c_dlen;
+wire [31:0]           c_len = c_req ? {24'd0, c_req_len} : c_dlen;
+wire unused_x = &{1'b0, x_head_reg[DESC_ALIGN-1:0]};
 
 dmac_fifo #(
     .WIDTH(CQ_W),
@@ -834,11 +849,12 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     // bad, end and fetched first: read from flip-flops (HEAD_W)
-    .wr_data({x_head_reg[ADDR_WIDTH+1], x_flags_reg[0], x_head_reg[ADDR_WIDTH:0], x_len_reg, dst_off,
-              x_flags_reg[2:1], x_dst_dev_reg, x_dlen_reg}),
+    .wr_data({x_head_reg[ADDR_WIDTH+1], x_flags_reg[0], x_head_reg[ADDR_WIDTH:DESC_ALIGN], x_len_reg[7:0],
+              dst_off, x_flags_reg[2:1], x_dst_dev_reg, x_src_dev_reg || x_dst_dev_reg, x_dlen_reg}),
     .wr_en(x_push_reg),
     .full(cq_full),
-    .rd_data({c_bad, c_end, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_dst_dev, c_dlen}),
+    .rd_data({c_bad, c_end, c_fetched, c_addr_hi, c_req_len, c_dst_off, c_irq, c_last, c_dst_dev, c_req,
+              c_dlen}),
     .rd_valid(cq_valid),
     .rd_en(cq_pop),
     .count()
