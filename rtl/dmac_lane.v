@@ -424,7 +424,10 @@ reg                   x_job_reg;
 reg [ADDR_WIDTH-1:0]  x_src_reg;
 reg [ADDR_WIDTH-1:0]  x_dst_reg;
 reg [31:0]            x_len_reg;
-wire [ADDR_WIDTH-1:0] x_step = {{(ADDR_WIDTH-32){1'b0}}, x_len_reg};
+// A request's bytes (job_bytes, x_len_reg with a device descriptor current)
+// are at most 128: what is worked out for requests reads only 8 bits.
+wire [7:0]            x_req_len = x_len_reg[7:0];
+wire [ADDR_WIDTH-1:0] x_step = {{(ADDR_WIDTH-8){1'b0}}, x_req_len};
 reg                   x_src_dev_reg;
 reg                   x_dst_dev_reg;
 reg [1:0]             x_width_reg;
@@ -469,10 +472,10 @@ wire [32:0]            rd_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, src_o
 wire [32:0]            wr_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, dst_off} + ROUND_UP;
 wire [COUNT_WIDTH-1:0] rd_beats  = rd_sum[32:SIZE];
 wire [COUNT_WIDTH-1:0] wr_beats  = wr_sum[32:SIZE];
-// (used only for a device job, whose length is at most 128 bytes)
-wire [31:0]            elems_all = x_len_reg >> x_width_reg;
-wire [COUNT_WIDTH-1:0] elems     = elems_all[COUNT_WIDTH-1:0];
-wire unused_sums = &{1'b0, rd_sum[SIZE-1:0], wr_sum[SIZE-1:0], elems_all[31:COUNT_WIDTH]};
+// A device side's elements (a request's, so at most 16)
+wire [7:0]             req_elems = x_req_len >> x_width_reg;
+wire [COUNT_WIDTH-1:0] elems     = {{(COUNT_WIDTH-8){1'b0}}, req_elems};
+wire unused_sums = &{1'b0, rd_sum[SIZE-1:0], wr_sum[SIZE-1:0]};
 wire [SIZE-1:0]        last_lane = dst_off + x_len_reg[SIZE-1:0] - 1'b1;
 wire [ADDR_WIDTH-1:0]  src_word  = x_src_dev_reg ? x_src_reg : {x_src_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire [ADDR_WIDTH-1:0]  dst_word  = x_dst_dev_reg ? x_dst_reg : {x_dst_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
@@ -900,13 +903,15 @@ always @(posedge clk) begin
 end
 // The span fits 33 bits: m beats of a job are at most 2^(32-SIZE) + 1 (see
 // COUNT_WIDTH), m * DATA_BYTES at most 2^32 + DATA_BYTES; a device job's
-// elements are at most 16, of at most 8 bytes.
+// elements are at most 16 (one burst), of at most 8 bytes, so its count is
+// its five low bits.
 localparam SPAN_W = COUNT_WIDTH + SIZE;
+wire [7:0] h_elem_bytes = {3'd0, h_acked_reg[4:0]} << cfg_width;
 reg  [SPAN_W-1:0]      hm_span_reg;
 reg  [31:0]            hm_len_reg;
 reg                    hm_none_reg;
 always @(posedge clk) begin
-    hm_span_reg <= h_dev_reg ? {{SIZE{1'b0}}, h_acked_reg} << cfg_width
+    hm_span_reg <= h_dev_reg ? {{(SPAN_W-8){1'b0}}, h_elem_bytes}
                              : {h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
     hm_len_reg  <= h_len_reg;
     hm_none_reg <= h_bad_reg || h_acked_reg == {COUNT_WIDTH{1'b0}};
@@ -1247,7 +1252,7 @@ always @(posedge clk) begin
     end else if (dev_job_reg) begin
         cur_mem_reg  <= cur_mem_reg + x_step;
         cur_dev_reg  <= cur_dev_reg + (cfg_dev_incr ? x_step : {ADDR_WIDTH{1'b0}});
-        cur_left_reg <= cur_left_reg - x_len_reg;
+        cur_left_reg <= cur_left_reg - {24'd0, x_req_len};
     end
     dev_job_reg <= dev_job;
     if (dev_job) begin
