@@ -187,24 +187,22 @@ wire [63:0] d_dst  = desc_full[DMAC_DESC_DST_OFFSET*8 +: 64];
 wire [31:0] d_len  = desc_full[DMAC_DESC_LEN_OFFSET*8 +: 32];
 wire [31:0] d_ctrl = desc_full[DMAC_DESC_CTRL_OFFSET*8 +: 32];
 // [X, X + LEN) lies below 2^ADDR_WIDTH when X has no bit above ADDR_WIDTH
-// and X + LEN <= 2^ADDR_WIDTH, that is X + LEN + 2^ADDR_WIDTH - 1 <
-// 2^(ADDR_WIDTH+1) (LEN >= 1: a zero length is refused first).  The three
-// terms are added as one carry chain after a layer of LUTs (the constant is
-// all ones: sum bits ~(X ^ LEN), carries X | LEN), and the answer is its
-// carry out: no compare of the sum after the chain.
+// and X + LEN <= 2^ADDR_WIDTH.  X + LEN is below 2^(ADDR_WIDTH+1) (LEN <
+// 2^32), so it exceeds 2^ADDR_WIDTH exactly when its top bit is set and a
+// lower one too: one plain carry chain and a zero test of its sum (adding
+// the three terms X + LEN + 2^ADDR_WIDTH - 1 instead, to read the answer
+// off the carry out, needs a layer of LUTs in front of the chain: Yosys
+// mapped it to about 320 LUT4s more per channel).
 wire [ADDR_WIDTH:0]   d_len_wide = {{(ADDR_WIDTH-31){1'b0}}, d_len};
-wire [ADDR_WIDTH-1:0] d_len_ext  = d_len_wide[ADDR_WIDTH-1:0];
-wire [ADDR_WIDTH-1:0] d_src_a   = d_src[ADDR_WIDTH-1:0];
-wire [ADDR_WIDTH-1:0] d_dst_a   = d_dst[ADDR_WIDTH-1:0];
-wire [ADDR_WIDTH+1:0] d_src_sum = {2'b00, ~(d_src_a ^ d_len_ext)} + {1'b0, d_src_a | d_len_ext, 1'b0};
-wire [ADDR_WIDTH+1:0] d_dst_sum = {2'b00, ~(d_dst_a ^ d_len_ext)} + {1'b0, d_dst_a | d_len_ext, 1'b0};
-wire unused_sum = &{1'b0, d_src_sum[ADDR_WIDTH:0], d_dst_sum[ADDR_WIDTH:0], d_len_wide[ADDR_WIDTH]};
+wire [ADDR_WIDTH:0]   d_src_sum = {1'b0, d_src[ADDR_WIDTH-1:0]} + d_len_wide;
+wire [ADDR_WIDTH:0]   d_dst_sum = {1'b0, d_dst[ADDR_WIDTH-1:0]} + d_len_wide;
 wire        src_high  = (d_src & ~ADDR_MASK) != 64'd0;
 wire        dst_high  = (d_dst & ~ADDR_MASK) != 64'd0;
-// Registered apart (dv_*): the carries straight from their chains, the rest
-// from LUTs only.
+// Registered apart (dv_*): the range ends from their chains, the rest from
+// LUTs only.
 wire        d_high    = src_high || dst_high;
-wire        d_over    = d_src_sum[ADDR_WIDTH+1] || d_dst_sum[ADDR_WIDTH+1];
+wire        d_over    = (d_src_sum[ADDR_WIDTH] && d_src_sum[ADDR_WIDTH-1:0] != {ADDR_WIDTH{1'b0}})
+                     || (d_dst_sum[ADDR_WIDTH] && d_dst_sum[ADDR_WIDTH-1:0] != {ADDR_WIDTH{1'b0}});
 wire        len_zero  = d_len == 32'd0;
 // Unused upper halves of 64-bit fields when ADDR_WIDTH < 64 are covered by the range check.
 wire unused_ctrl = &{1'b0, d_ctrl, d_src[63:ADDR_WIDTH > 63 ? 63 : ADDR_WIDTH],

@@ -129,7 +129,16 @@ module dmac_lane #(
 
 localparam DATA_BYTES = DATA_WIDTH / 8;
 localparam SIZE = $clog2(DATA_BYTES);
-localparam COUNT_WIDTH = 33;
+// Beat counts (a job's bus words, and its elements on a device side): a
+// job moves LEN bytes (LEN < 2^32) starting at byte offset OFF < DATA_BYTES
+// of its first bus word, so it covers ceil((LEN + OFF) / DATA_BYTES) words,
+// one more than LEN alone needs when the range is misaligned at both ends.
+// That is at most (2^32 - 1 + 2 * (DATA_BYTES - 1)) / DATA_BYTES, below
+// 2^(32-SIZE) + 2, so at most 2^(32-SIZE) + 1 < 2^(33-SIZE) (for any
+// DATA_BYTES >= 1); a device job's elements are at most 128 (one request).
+// So 33 - SIZE bits hold every count: 30 for DATA_WIDTH 64, 31 for 32, 29
+// for 128, 28 for 256.
+localparam COUNT_WIDTH = 33 - SIZE;
 // Jobs between dispatch and status write-back at most, and their numbering
 localparam JOB_DEPTH = 8;
 // (twice the numbers needed, so that two job numbers compare without the
@@ -137,9 +146,6 @@ localparam JOB_DEPTH = 8;
 localparam SEQ_W = 5;
 localparam DQ_DEPTH = 1 << $clog2(2 * DESC_PREFETCH);
 localparam DQ_W = $clog2(DQ_DEPTH) + 1;
-// Status writes issued but not yet reported: at most one (2 is the FIFO's
-// smallest depth)
-localparam REP_DEPTH = 2;
 localparam DESC_BITS = DMAC_DESC_SIZE * 8;
 // The status write-back covers LEN and CTRL, the last 8 bytes of the descriptor.
 localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
@@ -263,8 +269,13 @@ wire [3:0]            f_code     = f_err != DMAC_ERR_NONE ? f_err :
                                    cfg_bad ? DMAC_ERR_BAD_CONFIG :
                                    len_bad ? DMAC_ERR_BAD_LEN : DMAC_ERR_NONE;
 
-localparam DQ_ENTRY_W = 1 + 4 + 1 + 3 * ADDR_WIDTH + 32 + 2;
+// A descriptor's address is read only when it was fetched (an error entry's
+// pointer is bad_ptr), and the fetcher fetches only 32-byte aligned ones:
+// the queues leave out its five low bits, always zero.
+localparam DESC_ALIGN = 5;
+localparam DQ_ENTRY_W = 1 + 4 + 1 + 3 * ADDR_WIDTH - DESC_ALIGN + 32 + 2;
 wire                  dq_valid;
+wire [ADDR_WIDTH-1:DESC_ALIGN] d_addr_hi;
 wire                  d_bad;
 wire [3:0]            t_err;
 wire                  d_fetched;
@@ -284,14 +295,17 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(clear),
-    .wr_data({f_code != DMAC_ERR_NONE, f_code, f_fetched, f_addr, f_src, f_dst, f_len, f_irq, f_last}),
+    .wr_data({f_code != DMAC_ERR_NONE, f_code, f_fetched, f_addr[ADDR_WIDTH-1:DESC_ALIGN], f_src, f_dst, f_len,
+              f_irq, f_last}),
     .wr_en(f_push),
     .full(),
-    .rd_data({d_bad, t_err, d_fetched, d_addr, d_src, d_dst, d_len, d_irq, d_last}),
+    .rd_data({d_bad, t_err, d_fetched, d_addr_hi, d_src, d_dst, d_len, d_irq, d_last}),
     .rd_valid(dq_valid),
     .rd_en(dq_pop),
     .count(dq_count)
 );
+assign d_addr = {d_addr_hi, {DESC_ALIGN{1'b0}}};
+wire unused_f_addr = &{1'b0, f_addr[DESC_ALIGN-1:0]};
 
 /*
  * Dispatch: descriptors into jobs
@@ -410,7 +424,10 @@ reg                   x_job_reg;
 reg [ADDR_WIDTH-1:0]  x_src_reg;
 reg [ADDR_WIDTH-1:0]  x_dst_reg;
 reg [31:0]            x_len_reg;
-wire [ADDR_WIDTH-1:0] x_step = {{(ADDR_WIDTH-32){1'b0}}, x_len_reg};
+// A request's bytes (job_bytes, x_len_reg with a device descriptor current)
+// are at most 128: what is worked out for requests reads only 8 bits.
+wire [7:0]            x_req_len = x_len_reg[7:0];
+wire [ADDR_WIDTH-1:0] x_step = {{(ADDR_WIDTH-8){1'b0}}, x_req_len};
 reg                   x_src_dev_reg;
 reg                   x_dst_dev_reg;
 reg [1:0]             x_width_reg;
@@ -446,12 +463,19 @@ end
 // source range, the write side writes those covering the destination
 // range, and the realigner shifts bytes between the two.  A device side is
 // seen as words packed from offset 0.
-localparam [COUNT_WIDTH-1:0] ROUND_UP = {{(COUNT_WIDTH-SIZE){1'b0}}, {SIZE{1'b1}}};
+// The sums are 33 bits (below 2^32 + 2 * DATA_BYTES); their words, the
+// bits above SIZE, are COUNT_WIDTH wide.
+localparam [32:0] ROUND_UP = {{(33-SIZE){1'b0}}, {SIZE{1'b1}}};
 wire [SIZE-1:0]        src_off   = x_src_dev_reg ? {SIZE{1'b0}} : x_src_reg[SIZE-1:0];
 wire [SIZE-1:0]        dst_off   = x_dst_dev_reg ? {SIZE{1'b0}} : x_dst_reg[SIZE-1:0];
-wire [COUNT_WIDTH-1:0] rd_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, src_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] wr_beats  = ({1'b0, x_len_reg} + {{(COUNT_WIDTH-SIZE){1'b0}}, dst_off} + ROUND_UP) >> SIZE;
-wire [COUNT_WIDTH-1:0] elems     = {1'b0, x_len_reg} >> x_width_reg;
+wire [32:0]            rd_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, src_off} + ROUND_UP;
+wire [32:0]            wr_sum    = {1'b0, x_len_reg} + {{(33-SIZE){1'b0}}, dst_off} + ROUND_UP;
+wire [COUNT_WIDTH-1:0] rd_beats  = rd_sum[32:SIZE];
+wire [COUNT_WIDTH-1:0] wr_beats  = wr_sum[32:SIZE];
+// A device side's elements (a request's, so at most 16)
+wire [7:0]             req_elems = x_req_len >> x_width_reg;
+wire [COUNT_WIDTH-1:0] elems     = {{(COUNT_WIDTH-8){1'b0}}, req_elems};
+wire unused_sums = &{1'b0, rd_sum[SIZE-1:0], wr_sum[SIZE-1:0]};
 wire [SIZE-1:0]        last_lane = dst_off + x_len_reg[SIZE-1:0] - 1'b1;
 wire [ADDR_WIDTH-1:0]  src_word  = x_src_dev_reg ? x_src_reg : {x_src_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
 wire [ADDR_WIDTH-1:0]  dst_word  = x_dst_dev_reg ? x_dst_reg : {x_dst_reg[ADDR_WIDTH-1:SIZE], {SIZE{1'b0}}};
@@ -799,18 +823,25 @@ dmac_wr_mover #(
 /*
  * Completion queue (every dispatched job, in order) and data outcomes
  */
-localparam CQ_W = 2 + ADDR_WIDTH + 32 + SIZE + 2 + 2 + 32;
+// A job's length is its descriptor's (c_dlen: x_len_reg and x_dlen_reg are
+// both LEN for a memory descriptor or an error entry), but for a request of
+// a device descriptor (c_req), whose bytes (job_bytes) fit 8 bits: c_req_len.
+localparam CQ_W = 2 + ADDR_WIDTH - DESC_ALIGN + 8 + SIZE + 2 + 3 + 32;
 wire                  cq_valid;
 wire                  c_bad;
 wire                  c_fetched;
-wire [ADDR_WIDTH-1:0] c_addr;
-wire [31:0]           c_len;
+wire [ADDR_WIDTH-1:DESC_ALIGN] c_addr_hi;
+wire [ADDR_WIDTH-1:0] c_addr = {c_addr_hi, {DESC_ALIGN{1'b0}}};
+wire [7:0]            c_req_len;
+wire                  c_req;
 wire [SIZE-1:0]       c_dst_off;
 wire                  c_irq;
 wire                  c_last;
 wire                  c_end;
 wire                  c_dst_dev;
 wire [31:0]           c_dlen;
+wire [31:0]           c_len = c_req ? {24'd0, c_req_len} : c_dlen;
+wire unused_x = &{1'b0, x_head_reg[DESC_ALIGN-1:0]};
 
 dmac_fifo #(
     .WIDTH(CQ_W),
@@ -821,11 +852,12 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     // bad, end and fetched first: read from flip-flops (HEAD_W)
-    .wr_data({x_head_reg[ADDR_WIDTH+1], x_flags_reg[0], x_head_reg[ADDR_WIDTH:0], x_len_reg, dst_off,
-              x_flags_reg[2:1], x_dst_dev_reg, x_dlen_reg}),
+    .wr_data({x_head_reg[ADDR_WIDTH+1], x_flags_reg[0], x_head_reg[ADDR_WIDTH:DESC_ALIGN], x_len_reg[7:0],
+              dst_off, x_flags_reg[2:1], x_dst_dev_reg, x_src_dev_reg || x_dst_dev_reg, x_dlen_reg}),
     .wr_en(x_push_reg),
     .full(cq_full),
-    .rd_data({c_bad, c_end, c_fetched, c_addr, c_len, c_dst_off, c_irq, c_last, c_dst_dev, c_dlen}),
+    .rd_data({c_bad, c_end, c_fetched, c_addr_hi, c_req_len, c_dst_off, c_irq, c_last, c_dst_dev, c_req,
+              c_dlen}),
     .rd_valid(cq_valid),
     .rd_en(cq_pop),
     .count()
@@ -869,13 +901,18 @@ always @(posedge clk) begin
     h_bad_reg   <= c_bad;
     h_dev_reg   <= c_dst_dev;
 end
-localparam SPAN_W = COUNT_WIDTH + SIZE + 3;
+// The span fits 33 bits: m beats of a job are at most 2^(32-SIZE) + 1 (see
+// COUNT_WIDTH), m * DATA_BYTES at most 2^32 + DATA_BYTES; a device job's
+// elements are at most 16 (one burst), of at most 8 bytes, so its count is
+// its five low bits.
+localparam SPAN_W = COUNT_WIDTH + SIZE;
+wire [7:0] h_elem_bytes = {3'd0, h_acked_reg[4:0]} << cfg_width;
 reg  [SPAN_W-1:0]      hm_span_reg;
 reg  [31:0]            hm_len_reg;
 reg                    hm_none_reg;
 always @(posedge clk) begin
-    hm_span_reg <= h_dev_reg ? {3'd0, {SIZE{1'b0}}, h_acked_reg} << cfg_width
-                             : {3'd0, h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
+    hm_span_reg <= h_dev_reg ? {{(SPAN_W-8){1'b0}}, h_elem_bytes}
+                             : {h_acked_reg, {SIZE{1'b0}}} - {{(SPAN_W-SIZE){1'b0}}, h_off_reg};
     hm_len_reg  <= h_len_reg;
     hm_none_reg <= h_bad_reg || h_acked_reg == {COUNT_WIDTH{1'b0}};
 end
@@ -912,8 +949,8 @@ assign residue  = cq_valid ? head_left_reg :
 /*
  * Status write-back: issued in job order, one at a time
  *
- * A status write is issued only once the one before it was answered (the
- * report queue is empty), so once one fails (the chain stops at it) no
+ * A status write is issued only once the one before it was answered (no
+ * report is pending, rep_valid), so once one fails (the chain stops at it) no
  * later descriptor is ever written back.  AXI has no way to take back a
  * write whose data went out, and only the response tells whether it
  * landed: overlapping status writes would let a later descriptor's DONE
@@ -972,31 +1009,37 @@ wire [ADDR_WIDTH-1:0] wb_desc = cq_valid ? c_addr : cur_addr_reg;
 wire wb_issue     = issue_wb_ok || fail_wb;
 assign cq_pop     = issue_ok;
 
-localparam REP_W = 4 + ADDR_WIDTH;
-wire                  rep_need_b;
-wire                  rep_fail;
-wire                  rep_irq;
-wire                  rep_last;
-wire [ADDR_WIDTH-1:0] rep_addr;
+// The status write (or failure) issued and not yet reported.  There is at
+// most one: a status write or a failure is issued only while none is
+// (wb_free, registered a cycle ahead in retire_ok_reg and fail_ok_reg, and
+// retired_reg and done_issue_reg hold back the cycle after an issue), so a
+// register holds it.
+reg                   rep_valid_reg;
+reg                   rep_need_b;
+reg                   rep_fail;
+reg                   rep_irq;
+reg                   rep_last;
+reg  [ADDR_WIDTH-1:0] rep_addr;
 wire                  status_b = b_valid && b_kind;
 wire                  rep_pop  = rep_valid && (!rep_need_b || status_b);
+assign                rep_valid = rep_valid_reg;
 
-dmac_fifo #(
-    .WIDTH(REP_W),
-    .DEPTH(REP_DEPTH),
-    .HEAD_W(4)
-) report_queue_inst (
-    .clk(clk),
-    .rst(rst),
-    .clear(clear),
-    .wr_data({wb_issue, issue_fail, c_irq, c_last, wb_desc}),
-    .wr_en(issue_wb_ok || issue_fail),
-    .full(),
-    .rd_data({rep_need_b, rep_fail, rep_irq, rep_last, rep_addr}),
-    .rd_valid(rep_valid),
-    .rd_en(rep_pop),
-    .count()
-);
+always @(posedge clk) begin
+    if (rep_pop) begin
+        rep_valid_reg <= 1'b0;
+    end
+    if (issue_wb_ok || issue_fail) begin
+        rep_valid_reg <= 1'b1;
+        rep_need_b    <= wb_issue;
+        rep_fail      <= issue_fail;
+        rep_irq       <= c_irq;
+        rep_last      <= c_last;
+        rep_addr      <= wb_desc;
+    end
+    if (rst || clear) begin
+        rep_valid_reg <= 1'b0;
+    end
+end
 
 // Write-back image: LEN := bytes moved, CTRL[31:16] := status
 reg [31:0]               wb_ctrl;
@@ -1209,7 +1252,7 @@ always @(posedge clk) begin
     end else if (dev_job_reg) begin
         cur_mem_reg  <= cur_mem_reg + x_step;
         cur_dev_reg  <= cur_dev_reg + (cfg_dev_incr ? x_step : {ADDR_WIDTH{1'b0}});
-        cur_left_reg <= cur_left_reg - x_len_reg;
+        cur_left_reg <= cur_left_reg - {24'd0, x_req_len};
     end
     dev_job_reg <= dev_job;
     if (dev_job) begin
