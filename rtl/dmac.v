@@ -234,10 +234,10 @@ wire [NUM_CHANNELS*3-1:0]         l_ar_size;
 wire [NUM_CHANNELS*2-1:0]         l_ar_burst;
 wire [NUM_CHANNELS-1:0]           l_ar_kind;
 wire [NUM_CHANNELS-1:0]           l_r_valid;
-wire                              r_kind;
-wire [DATA_WIDTH-1:0]             r_data;
-wire [1:0]                        r_resp;
-wire                              r_last;
+wire [NUM_CHANNELS-1:0]           l_r_kind;
+wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_r_data;
+wire [NUM_CHANNELS*2-1:0]         l_r_resp;
+wire [NUM_CHANNELS-1:0]           l_r_last;
 wire [NUM_CHANNELS-1:0]           l_aw_valid;
 wire [NUM_CHANNELS-1:0]           l_aw_ready;
 wire [NUM_CHANNELS*ADDR_W-1:0]    l_aw_addr;
@@ -260,8 +260,8 @@ wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_ws_data;
 wire [NUM_CHANNELS*DATA_BYTES-1:0] l_ws_strb;
 wire [NUM_CHANNELS-1:0]           l_ws_last;
 wire [NUM_CHANNELS-1:0]           l_b_valid;
-wire                              b_kind;
-wire [1:0]                        b_resp;
+wire [NUM_CHANNELS-1:0]           l_b_kind;
+wire [NUM_CHANNELS*2-1:0]         l_b_resp;
 
 genvar n;
 generate
@@ -374,10 +374,10 @@ generate
             .ar_burst(l_ar_burst[n*2 +: 2]),
             .ar_kind(l_ar_kind[n]),
             .r_valid(l_r_valid[n]),
-            .r_kind(r_kind),
-            .r_data(r_data),
-            .r_resp(r_resp),
-            .r_last(r_last),
+            .r_kind(l_r_kind[n]),
+            .r_data(l_r_data[n*DATA_WIDTH +: DATA_WIDTH]),
+            .r_resp(l_r_resp[n*2 +: 2]),
+            .r_last(l_r_last[n]),
             .aw_valid(l_aw_valid[n]),
             .aw_ready(l_aw_ready[n]),
             .aw_addr(l_aw_addr[n*ADDR_W +: ADDR_W]),
@@ -396,8 +396,8 @@ generate
             .ws_strb(l_ws_strb[n*DATA_BYTES +: DATA_BYTES]),
             .ws_last(l_ws_last[n]),
             .b_valid(l_b_valid[n]),
-            .b_kind(b_kind),
-            .b_resp(b_resp)
+            .b_kind(l_b_kind[n]),
+            .b_resp(l_b_resp[n*2 +: 2])
         );
 
         assign chan_req[n*3 +: 3] = cfg_req;
@@ -438,10 +438,10 @@ dmac_axi_mux #(
     .l_ar_burst(l_ar_burst),
     .l_ar_kind(l_ar_kind),
     .l_r_valid(l_r_valid),
-    .r_kind(r_kind),
-    .r_data(r_data),
-    .r_resp(r_resp),
-    .r_last(r_last),
+    .l_r_kind(l_r_kind),
+    .l_r_data(l_r_data),
+    .l_r_resp(l_r_resp),
+    .l_r_last(l_r_last),
     .l_aw_valid(l_aw_valid),
     .l_aw_ready(l_aw_ready),
     .l_aw_addr(l_aw_addr),
@@ -460,8 +460,8 @@ dmac_axi_mux #(
     .l_ws_strb(l_ws_strb),
     .l_ws_last(l_ws_last),
     .l_b_valid(l_b_valid),
-    .b_kind(b_kind),
-    .b_resp(b_resp),
+    .l_b_kind(l_b_kind),
+    .l_b_resp(l_b_resp),
     .m_axi_awid(m_axi_awid),
     .m_axi_awaddr(m_axi_awaddr),
     .m_axi_awlen(m_axi_awlen),

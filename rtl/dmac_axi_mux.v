@@ -41,12 +41,13 @@ module dmac_axi_mux #(
     input  wire [NUM_CHANNELS*3-1:0]        l_ar_size,
     input  wire [NUM_CHANNELS*2-1:0]        l_ar_burst,
     input  wire [NUM_CHANNELS-1:0]          l_ar_kind,
-    // Read data and write responses, registered, to the lanes
+    // Read data and write responses, registered, to the lanes: each lane
+    // has its own copy, loaded with the beats and responses its ID names
     output reg  [NUM_CHANNELS-1:0]          l_r_valid,
-    output reg                              r_kind,
-    output reg  [DATA_WIDTH-1:0]            r_data,
-    output reg  [1:0]                       r_resp,
-    output reg                              r_last,
+    output reg  [NUM_CHANNELS-1:0]          l_r_kind,
+    output reg  [NUM_CHANNELS*DATA_WIDTH-1:0] l_r_data,
+    output reg  [NUM_CHANNELS*2-1:0]        l_r_resp,
+    output reg  [NUM_CHANNELS-1:0]          l_r_last,
 
     input  wire [NUM_CHANNELS-1:0]          l_aw_valid,
     output wire [NUM_CHANNELS-1:0]          l_aw_ready,
@@ -68,8 +69,8 @@ module dmac_axi_mux #(
     input  wire [NUM_CHANNELS-1:0]          l_ws_last,
 
     output reg  [NUM_CHANNELS-1:0]          l_b_valid,
-    output reg                              b_kind,
-    output reg  [1:0]                       b_resp,
+    output reg  [NUM_CHANNELS-1:0]          l_b_kind,
+    output reg  [NUM_CHANNELS*2-1:0]        l_b_resp,
 
     /*
      * AXI4 master
@@ -375,20 +376,35 @@ assign m_axi_bready  = 1'b1;
 /*
  * R and B: RREADY and BREADY are always high, so a register stage on the
  * way in costs a cycle of latency and keeps the bus's timing away from the
- * lanes.  Beats and responses go to the channel their ID names.
+ * lanes.  Beats and responses go to the channel their ID names, into that
+ * lane's own copy of the stage (loaded only with its beats, so the copies
+ * differ and stay apart): the lanes lie apart on the device, and one set of
+ * registers for all would put a long route in front of each lane's logic.
  */
+reg [NUM_CHANNELS-1:0] r_hit;
+reg [NUM_CHANNELS-1:0] b_hit;
 integer c;
+always @* begin
+    for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
+        r_hit[c] = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], c[CHAN_W-1:0]);
+        b_hit[c] = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], c[CHAN_W-1:0]);
+    end
+end
 always @(posedge clk) begin
     for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
-        l_r_valid[c] <= m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], c[CHAN_W-1:0]);
-        l_b_valid[c] <= m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], c[CHAN_W-1:0]);
+        l_r_valid[c] <= r_hit[c];
+        l_b_valid[c] <= b_hit[c];
+        if (r_hit[c]) begin
+            l_r_kind[c]                       <= m_axi_rid[CHAN_W];
+            l_r_data[c*DATA_WIDTH +: DATA_WIDTH] <= m_axi_rdata;
+            l_r_resp[c*2 +: 2]                <= m_axi_rresp;
+            l_r_last[c]                       <= m_axi_rlast;
+        end
+        if (b_hit[c]) begin
+            l_b_kind[c]                       <= m_axi_bid[CHAN_W];
+            l_b_resp[c*2 +: 2]                <= m_axi_bresp;
+        end
     end
-    r_kind <= m_axi_rid[CHAN_W];
-    r_data <= m_axi_rdata;
-    r_resp <= m_axi_rresp;
-    r_last <= m_axi_rlast;
-    b_kind <= m_axi_bid[CHAN_W];
-    b_resp <= m_axi_bresp;
     if (rst) begin
         l_r_valid <= {NUM_CHANNELS{1'b0}};
         l_b_valid <= {NUM_CHANNELS{1'b0}};
