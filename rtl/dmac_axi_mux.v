@@ -383,13 +383,14 @@ assign m_axi_bready  = 1'b1;
  */
 reg [NUM_CHANNELS-1:0] r_hit;
 reg [NUM_CHANNELS-1:0] b_hit;
-integer c;
+integer h;
 always @* begin
-    for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
-        r_hit[c] = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], c[CHAN_W-1:0]);
-        b_hit[c] = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], c[CHAN_W-1:0]);
+    for (h = 0; h < NUM_CHANNELS; h = h + 1) begin
+        r_hit[h] = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], h[CHAN_W-1:0]);
+        b_hit[h] = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], h[CHAN_W-1:0]);
     end
 end
+integer c;
 always @(posedge clk) begin
     for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
         l_r_valid[c] <= r_hit[c];
