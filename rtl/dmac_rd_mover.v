@@ -240,23 +240,27 @@ dmac_fifo #(
     .count()
 );
 
-// AR goes out of a register slice with a skid entry, so the issue decision
-// waits on the slice's room (a flip-flop), not on ARREADY: ARREADY, which
-// comes through the channel's and the bus's arbitration, enables only the
-// slice's registers.  A burst issued while the bus stalls the one before
-// waits in the skid entry; bursts still go out back to back.
+// AR leaves through a register slice, so the issue waits on its room (a
+// flip-flop), never on ARREADY.
 wire ar_room;
 
-dmac_skid #(
-    .WIDTH(ADDR_WIDTH + 8 + 3 + 2)
+dmac_ax_slice #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH)
 ) ar_slice_inst (
     .clk(clk),
     .rst(rst || clear),
-    .s_data({plan_addr, plan_len, plan_dev ? plan_size : SIZE[2:0],
-             (plan_dev && plan_fixed) ? 2'b00 : 2'b01}),
+    .s_addr(plan_addr),
+    .s_len(plan_len),
+    .s_dev(plan_dev),
+    .s_size(plan_size),
+    .s_fixed(plan_fixed),
     .s_valid(issue),
     .s_ready(ar_room),
-    .m_data({m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}),
+    .m_addr(m_axi_araddr),
+    .m_len(m_axi_arlen),
+    .m_size(m_axi_arsize),
+    .m_burst(m_axi_arburst),
     .m_valid(m_axi_arvalid),
     .m_ready(m_axi_arready)
 );

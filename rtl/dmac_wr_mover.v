@@ -237,23 +237,27 @@ wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
 wire wq_full;
 wire bq_full;
 
-// AW goes out of a register slice with a skid entry, so the announce
-// decision waits on the slice's room (a flip-flop), not on AWREADY, which
-// comes through the channel's and the bus's arbitration and enables only
-// the slice's registers.  A burst announced while the bus stalls the one
-// before waits in the skid entry; bursts still go out back to back.
+// AW leaves through a register slice, so the announce waits on its room
+// (a flip-flop), never on AWREADY.
 wire aw_room;
 
-dmac_skid #(
-    .WIDTH(ADDR_WIDTH + 8 + 3 + 2)
+dmac_ax_slice #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH)
 ) aw_slice_inst (
     .clk(clk),
     .rst(rst || clear),
-    .s_data({plan_addr, plan_len, plan_dev ? plan_size : SIZE[2:0],
-             (plan_dev && plan_fixed) ? 2'b00 : 2'b01}),
+    .s_addr(plan_addr),
+    .s_len(plan_len),
+    .s_dev(plan_dev),
+    .s_size(plan_size),
+    .s_fixed(plan_fixed),
     .s_valid(issue),
     .s_ready(aw_room),
-    .m_data({aw_addr, aw_len, aw_size, aw_burst}),
+    .m_addr(aw_addr),
+    .m_len(aw_len),
+    .m_size(aw_size),
+    .m_burst(aw_burst),
     .m_valid(aw_valid),
     .m_ready(aw_ready)
 );
