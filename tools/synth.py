@@ -283,9 +283,51 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
             "delay_ns": round(sum(st["delay"] for st in steps), 2),
         }
     log = (job.workdir / "nextpnr.log").read_text()
+    job.record["slack"] = slack_summary(log)
     job.record["nextpnr_warnings"] = sorted(
         {ln.strip() for ln in log.splitlines() if ln.startswith("Warning:")}
     )
+
+
+SLACK_LEGEND_RE = re.compile(r"\* represents (\d+) endpoint")
+SLACK_BIN_RE = re.compile(r"\[\s*(-?\d+),\s*(-?\d+)\)\s*\|(\**)(\+?)")
+
+
+def slack_summary(log_text: str) -> dict[str, object] | None:
+    """The endpoints' slack against the clock constraint, from nextpnr's last slack histogram
+    (after routing).  nextpnr draws each bin as stars of ``per_star`` endpoints plus a ``+`` for
+    1 to per_star - 1 more, so a bin holds between ``stars * per_star (+1)`` and that plus
+    ``per_star - 1``; counts here take the middle.  ``failing`` counts the bins that lie below
+    zero and half of a bin that straddles it.  It says how much of the design misses the
+    target, which the Fmax (one path) does not."""
+    start = log_text.rfind("Slack histogram:")
+    if start < 0:
+        return None
+    legend = SLACK_LEGEND_RE.search(log_text, start)
+    if not legend:
+        return None
+    per_star = int(legend.group(1))
+    bins = []
+    for line in log_text[start:].splitlines()[1:]:
+        found = SLACK_BIN_RE.search(line)
+        if not found:
+            if bins:
+                break
+            continue
+        lo, hi, stars, plus = found.groups()
+        count = len(stars) * per_star + (per_star // 2 if plus else 0)
+        bins.append([int(lo), int(hi), count])
+    if not bins:
+        return None
+    total = sum(b[2] for b in bins)
+    failing = sum(c if hi <= 0 else c / 2 if lo < 0 else 0 for lo, hi, c in bins)
+    return {
+        "bins_ps": bins,
+        "per_star": per_star,
+        "endpoints": total,
+        "failing": round(failing),
+        "failing_pct": round(100 * failing / total, 1) if total else 0.0,
+    }
 
 
 def run_job(job: Job, place_and_route: bool = True) -> Job:
@@ -340,7 +382,7 @@ def tool_versions() -> dict[str, str]:
 def table(records: list[dict[str, object]]) -> str:
     head = (
         f"{'config':<8} {'flow':<5} {'device':<23} {'LUT4':>6} {'carry':>6} {'FF':>6} "
-        f"{'BRAM':>5} {'LUTRAM':>6} {'COMB%':>5} {'Fmax MHz':>9}  note"
+        f"{'BRAM':>5} {'LUTRAM':>6} {'COMB%':>5} {'Fmax MHz':>9} {'miss%':>5}  note"
     )
     rows = [head, "-" * len(head)]
     for r in records:
@@ -355,10 +397,12 @@ def table(records: list[dict[str, object]]) -> str:
         cols = [str(r.get(k, "-")) for k in ("luts", "carry", "ffs", "bram")]
         comb = r.get("utilization", {}).get("TRELLIS_COMB")  # type: ignore[union-attr]
         used = f"{100 * comb['used'] / comb['available']:.0f}%" if comb else "-"
+        slack = r.get("slack")
+        miss = f"{slack['failing_pct']:.0f}%" if isinstance(slack, dict) else "-"
         rows.append(
             f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<23} {cols[0]:>6} "
             f"{cols[1]:>6} {cols[2]:>6} {cols[3]:>5} "
-            f"{'-' if lutram is None else lutram!s:>6} {used:>5} {fmax_s:>9}  {note}"
+            f"{'-' if lutram is None else lutram!s:>6} {used:>5} {fmax_s:>9} {miss:>5}  {note}"
         )
     return "\n".join(rows)
 
@@ -427,6 +471,7 @@ def main() -> int:
         " iCE40: SB_*). COMB%: nextpnr TRELLIS_COMB (LUT sites) used of the device's."
     )
     print(f"Fmax: nextpnr, clk constrained to {FREQ_MHZ} MHz, speed grade {SPEED}, out of context.")
+    print("miss%: timing endpoints with negative slack at that constraint (nextpnr's histogram).")
     print(f"Tools: {versions}")
     print(f"Total {total:.0f} s; build/synth.json written.")
     failed = [job for job in done if job.errors]
