@@ -5,10 +5,10 @@
 // once both its AW and W handshakes have completed: in the first the
 // register file decodes the address into registered strobes
 // (reg_wr_req), in the second it performs the write, and
-// BVALID rises the cycle after.  A read also takes two: in the cycle after
-// the AR handshake the register file registers the addressed value, in
-// the next it selects among those registers, and RVALID rises the cycle
-// after.  The address and data stay unchanged from the request to the
+// BVALID rises the cycle after.  A read takes three: in the cycles after
+// the AR handshake the register file registers the offset (in each
+// channel) and then the addressed value, in the third it selects among
+// those registers, and RVALID rises the cycle after.  The address and data stay unchanged from the request to the
 // response.  Responses are always OKAY.
 `resetall
 `timescale 1ns / 1ps
@@ -67,6 +67,8 @@ reg                  bvalid_reg;
 
 reg                  ar_held_reg;
 reg [ADDR_WIDTH-1:0] ar_addr_reg;
+// The read's second and third cycles
+reg                  rd_wait_reg;
 reg                  rd_stage_reg;
 reg [31:0]           rdata_reg;
 reg                  rvalid_reg;
@@ -77,7 +79,7 @@ assign s_axil_awready = !aw_held_reg && !wr_stage_reg && !bvalid_reg;
 assign s_axil_wready  = !w_held_reg && !wr_stage_reg && !bvalid_reg;
 assign s_axil_bresp   = 2'b00;
 assign s_axil_bvalid  = bvalid_reg;
-assign s_axil_arready = !ar_held_reg && !rd_stage_reg && !rvalid_reg;
+assign s_axil_arready = !ar_held_reg && !rd_wait_reg && !rd_stage_reg && !rvalid_reg;
 assign s_axil_rdata   = rdata_reg;
 assign s_axil_rresp   = 2'b00;
 assign s_axil_rvalid  = rvalid_reg;
@@ -120,7 +122,11 @@ always @(posedge clk) begin
         ar_addr_reg <= s_axil_araddr;
     end
     if (ar_held_reg) begin
-        ar_held_reg  <= 1'b0;
+        ar_held_reg <= 1'b0;
+        rd_wait_reg <= 1'b1;
+    end
+    if (rd_wait_reg) begin
+        rd_wait_reg  <= 1'b0;
         rd_stage_reg <= 1'b1;
     end
     if (rd_stage_reg) begin
@@ -138,6 +144,7 @@ always @(posedge clk) begin
         wr_stage_reg <= 1'b0;
         bvalid_reg   <= 1'b0;
         ar_held_reg  <= 1'b0;
+        rd_wait_reg  <= 1'b0;
         rd_stage_reg <= 1'b0;
         rvalid_reg   <= 1'b0;
     end

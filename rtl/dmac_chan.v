@@ -11,8 +11,9 @@ module dmac_chan (
     // Register access, already decoded to this channel (offset inside the
     // channel block). reg_wr_req is the decode cycle of a write: the strobes
     // are registered and the write is performed in the next cycle, with the
-    // same offset, data and strobes. The read data is registered: it is that
-    // of the offset of the previous cycle.
+    // same offset, data and strobes. The read offset is registered here
+    // (the register bus is far from the channel's lane) and the read data
+    // after it: reg_rd_data is that of the offset two cycles before.
     input  wire         reg_wr_req,
     input  wire [5:0]   reg_wr_off,
     input  wire [31:0]  reg_wr_data,
@@ -249,8 +250,11 @@ end
 // other offset reads 0. Offsets are word addresses: the AXI4-Lite slave
 // clears bits 1:0 (WSTRB selects the bytes), so they are not decoded;
 // decoding them too costs another 50 LUTs here for nothing.
-wire [3:0] rd_word = reg_rd_off[5:2];
+reg  [3:0] rd_word;
 wire       unused  = &{1'b0, reg_rd_off[1:0], reg_wr_off[1:0]};
+always @(posedge clk) begin
+    rd_word <= reg_rd_off[5:2];
+end
 
 function [31:0] rd_if;
     input [3:0]  word;

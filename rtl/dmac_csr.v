@@ -3,9 +3,10 @@
 //
 // A write is routed to its channel in the slave's decode cycle
 // (chan_wr_req); the channel registers its own strobes and writes in the
-// next cycle.  A read is registered twice: the channels and the global
-// registers register the addressed value in the cycle after the AR
-// handshake, and reg_rd_data selects among those registers in the next.
+// next cycle.  A read takes three cycles from the AR handshake: each
+// channel registers the offset, then the addressed value (the global
+// registers' value and the channel number are held alike), and
+// reg_rd_data selects among those registers in the third.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -108,15 +109,24 @@ end
 // global_rd_reg is zero when a channel is addressed, so the two are ORed.
 wire [NUM_CHANNELS-1:0]     rd_sel;
 wire [CHAN_INDEX_WIDTH-1:0] rd_chan = rd_block[CHAN_INDEX_WIDTH-1:0] - CHAN0_BLOCK[CHAN_INDEX_WIDTH-1:0];
+// The selection, one cycle and two cycles after the address (as the
+// channels' offset and data registers)
+reg                         rd_chan_valid_a_reg;
+reg  [CHAN_INDEX_WIDTH-1:0] rd_chan_a_reg;
+reg  [31:0]                 global_rd_a_reg;
 reg                         rd_chan_valid_reg;
 reg  [CHAN_INDEX_WIDTH-1:0] rd_chan_reg;
 
 always @(posedge clk) begin
-    rd_chan_valid_reg <= |rd_sel;
-    rd_chan_reg       <= rd_chan;
-    global_rd_reg     <= |rd_sel ? 32'd0 : global_rd_data;
+    rd_chan_valid_a_reg <= |rd_sel;
+    rd_chan_a_reg       <= rd_chan;
+    global_rd_a_reg     <= |rd_sel ? 32'd0 : global_rd_data;
+    rd_chan_valid_reg   <= rd_chan_valid_a_reg;
+    rd_chan_reg         <= rd_chan_a_reg;
+    global_rd_reg       <= global_rd_a_reg;
     if (rst) begin
-        rd_chan_valid_reg <= 1'b0;
+        rd_chan_valid_a_reg <= 1'b0;
+        rd_chan_valid_reg   <= 1'b0;
     end
 end
 
