@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tools.synth import slack_summary
+import pytest
+
+from tools.synth import UNITS, copy_sources, derived_modules, slack_summary, unit_name
 
 # Two histograms in nextpnr's layout: the placer's, then the router's (the one that counts).
 LOG = """\
@@ -53,3 +55,27 @@ def test_all_met() -> None:
 
 def test_no_histogram() -> None:
     assert slack_summary("Info: Program finished normally.\n") is None
+
+
+def test_unit_names() -> None:
+    derived = [
+        "$paramod$1e41\\dmac_burst_len",
+        "$paramod\\dmac_skid\\WIDTH=s32'101101",
+        "$paramod\\dmac_skid\\WIDTH=s32'110001",
+        "dmac_chan",
+    ]
+    assert unit_name(derived, "dmac_burst_len") == "$paramod$1e41\\dmac_burst_len"
+    assert unit_name(derived, "dmac_chan") == "dmac_chan"
+    with pytest.raises(SystemExit, match="2 parameter sets"):
+        unit_name(derived, "dmac_skid")
+    with pytest.raises(SystemExit, match="0 parameter sets"):
+        unit_name(derived, "dmac_realign")
+
+
+def test_every_unit_is_in_the_default_hierarchy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`make synth-units` finds each of its modules once in the default configuration (Yosys's
+    hierarchy pass only, a few seconds)."""
+    derived = derived_modules(tmp_path, copy_sources(tmp_path))
+    assert "dmac" in derived
+    for module in UNITS:
+        unit_name(derived, module)
