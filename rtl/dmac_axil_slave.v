@@ -8,8 +8,9 @@
 // BVALID rises the cycle after.  A read takes three: in the cycles after
 // the AR handshake the register file registers the offset (in each
 // channel) and then the addressed value, in the third it selects among
-// those registers, and RVALID rises the cycle after.  The address and data stay unchanged from the request to the
-// response.  Responses are always OKAY.
+// those registers, and RVALID rises the cycle after.  The address and
+// data stay unchanged from the request to the response.  Responses are
+// always OKAY.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none

@@ -250,10 +250,10 @@ end
 // other offset reads 0. Offsets are word addresses: the AXI4-Lite slave
 // clears bits 1:0 (WSTRB selects the bytes), so they are not decoded;
 // decoding them too costs another 50 LUTs here for nothing.
-reg  [3:0] rd_word;
+reg  [3:0] rd_word_reg;
 wire       unused  = &{1'b0, reg_rd_off[1:0], reg_wr_off[1:0]};
 always @(posedge clk) begin
-    rd_word <= reg_rd_off[5:2];
+    rd_word_reg <= reg_rd_off[5:2];
 end
 
 function [31:0] rd_if;
@@ -266,20 +266,20 @@ function [31:0] rd_if;
 endfunction
 
 always @(posedge clk) begin
-    reg_rd_data <= rd_if(rd_word, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
-                | rd_if(rd_word, DMAC_CHAN_STATUS_OFFSET[5:2],      status_image)
-                | rd_if(rd_word, DMAC_CHAN_DESC_LO_OFFSET[5:2],     desc_reg[31:0])
-                | rd_if(rd_word, DMAC_CHAN_DESC_HI_OFFSET[5:2],     desc_reg[63:32])
-                | rd_if(rd_word, DMAC_CHAN_CUR_DESC_LO_OFFSET[5:2], cur_desc_reg[31:0])
-                | rd_if(rd_word, DMAC_CHAN_CUR_DESC_HI_OFFSET[5:2], cur_desc_reg[63:32])
-                | rd_if(rd_word, DMAC_CHAN_IRQ_STATUS_OFFSET[5:2],  irq_status_image)
-                | rd_if(rd_word, DMAC_CHAN_IRQ_ENABLE_OFFSET[5:2],  irq_enable_image)
-                | rd_if(rd_word, DMAC_CHAN_ERR_ADDR_LO_OFFSET[5:2], err_addr_reg[31:0])
-                | rd_if(rd_word, DMAC_CHAN_ERR_ADDR_HI_OFFSET[5:2], err_addr_reg[63:32])
-                | rd_if(rd_word, DMAC_CHAN_RESIDUE_OFFSET[5:2],     residue_reg)
-                | rd_if(rd_word, DMAC_CHAN_COMPLETED_OFFSET[5:2],   completed_reg)
-                | rd_if(rd_word, DMAC_CHAN_IRQ_COAL_OFFSET[5:2],    irq_coal_image)
-                | rd_if(rd_word, DMAC_CHAN_CFG_OFFSET[5:2],         cfg_image);
+    reg_rd_data <= rd_if(rd_word_reg, DMAC_CHAN_CTRL_OFFSET[5:2],        ctrl_image)
+                | rd_if(rd_word_reg, DMAC_CHAN_STATUS_OFFSET[5:2],      status_image)
+                | rd_if(rd_word_reg, DMAC_CHAN_DESC_LO_OFFSET[5:2],     desc_reg[31:0])
+                | rd_if(rd_word_reg, DMAC_CHAN_DESC_HI_OFFSET[5:2],     desc_reg[63:32])
+                | rd_if(rd_word_reg, DMAC_CHAN_CUR_DESC_LO_OFFSET[5:2], cur_desc_reg[31:0])
+                | rd_if(rd_word_reg, DMAC_CHAN_CUR_DESC_HI_OFFSET[5:2], cur_desc_reg[63:32])
+                | rd_if(rd_word_reg, DMAC_CHAN_IRQ_STATUS_OFFSET[5:2],  irq_status_image)
+                | rd_if(rd_word_reg, DMAC_CHAN_IRQ_ENABLE_OFFSET[5:2],  irq_enable_image)
+                | rd_if(rd_word_reg, DMAC_CHAN_ERR_ADDR_LO_OFFSET[5:2], err_addr_reg[31:0])
+                | rd_if(rd_word_reg, DMAC_CHAN_ERR_ADDR_HI_OFFSET[5:2], err_addr_reg[63:32])
+                | rd_if(rd_word_reg, DMAC_CHAN_RESIDUE_OFFSET[5:2],     residue_reg)
+                | rd_if(rd_word_reg, DMAC_CHAN_COMPLETED_OFFSET[5:2],   completed_reg)
+                | rd_if(rd_word_reg, DMAC_CHAN_IRQ_COAL_OFFSET[5:2],    irq_coal_image)
+                | rd_if(rd_word_reg, DMAC_CHAN_CFG_OFFSET[5:2],         cfg_image);
 end
 
 always @(posedge clk) begin
