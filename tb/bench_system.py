@@ -33,8 +33,8 @@ from typing import Any
 import cocotb
 
 from sw import dmac_regs as r
-from sw.iommu import IOMMU_READ, IOMMU_WRITE, IommuDriver
-from sw.mm import PAGE_SIZE
+from sw.drivers.iommu.iommu import IOMMU_READ, IOMMU_WRITE, IommuDriver
+from sw.mm.page_alloc import PAGE_SIZE
 from tb.system_tb import DMAC_STREAM_ID, IOMMU_REGS, SystemTB
 
 KIB = 1024

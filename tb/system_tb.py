@@ -10,7 +10,10 @@ would have it:
   port :class:`~tb.models.axi_memory.AxiMemory` (latency, back-pressure,
   out-of-order answers), optionally through an :class:`~tb.models.iommu.Iommu`
   (the controller is stream ``DMAC_STREAM_ID``), and snooping the CPU's cache
-  only in coherent mode;
+  only in coherent mode; optionally with a ``dma-ranges`` offset
+  (``dma_ranges``, e.g. ``DMA_RANGES``) between the controller's bus addresses and
+  the physical ones, for bursts that do not go through the IOMMU
+  (:meth:`SystemTB.phys_to_bus` gives a buffer's bus address);
 * a :class:`~tb.models.cpu.Cpu` with its write-back data cache, which sees
   the controller's registers through the AXI4-Lite master (uncached MMIO at
   ``DMAC_REGS``), the IOMMU's registers at ``IOMMU_REGS``, and the
@@ -39,7 +42,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 from sw import dmac_regs as r
 from sw.dmac_desc import SIZE as DESC_SIZE
 from sw.dmac_desc import Descriptor, completion
-from sw.mm import PAGE_SIZE, PageAllocator
+from sw.mm.page_alloc import PAGE_SIZE, PageAllocator
 from sw.platform import IRQ_HANDLED, IRQ_NONE
 from tb.axi_checker import AxiChecker, AxiLiteChecker
 from tb.models.axi_memory import AxiMemory, pause_pattern
@@ -58,6 +61,9 @@ IOMMU_REGS = 0x1001_0000
 REGS_SIZE = 0x1000
 DMAC_IRQ = 32
 DMAC_STREAM_ID = 5
+# The interconnect shows the low DRAM to the controller 16 MiB lower than the CPU sees it
+# (a Linux ``dma-ranges`` offset): bus = cpu - 0x0100_0000.  For SystemTB(dma_ranges=...).
+DMA_RANGES = [(0x3F00_0000, DRAM_BASE, DRAM_SIZE)]
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,10 @@ class SystemTB:
         reorder: bool = True,
         checkers: bool = True,
         seed: int | None = None,
+        dma_ranges: list[tuple[int, int, int]] | None = None,
     ) -> None:
         self.dut = dut
+        self.dma_ranges = dma_ranges
         if seed is None:
             seed = int(os.environ.get("DMAC_SEED", random.getrandbits(32)))
         self.seed = seed
@@ -122,6 +130,7 @@ class SystemTB:
             memory_map=self.map,
             iommu=self.iommu,
             stream_id=DMAC_STREAM_ID,
+            dma_ranges=dma_ranges,
             snoop=self.cpu.cache if coherent else None,
             read_latency=mem_latency,
             write_latency=mem_latency,
@@ -182,6 +191,15 @@ class SystemTB:
         self.cpu.map_kernel_page(va, pa, cacheable=False)
         self.cpu.write(va, bytes(PAGE_SIZE))
         return va, pa
+
+    def phys_to_bus(self, pa: int) -> int:
+        """The bus address the controller must be given for physical address ``pa``
+        without the IOMMU (``phys_to_dma``): ``pa`` itself without ``dma_ranges``.
+        ValueError if no bus address reaches it."""
+        bus = self.port.dma_ranges.to_bus(pa)
+        if bus is None:
+            raise ValueError(f"physical address {pa:#x} is not reachable through the dma-ranges")
+        return bus
 
     # -- the controller, at register level (bench scaffolding, not the driver) --------------------
 

@@ -13,7 +13,8 @@ Each test moves data with the ``dmac`` through the modelled system
   and every byte is right.
 
 Every test also checks the bytes around the buffers that nobody may change.
-The IOMMU tests are in tb/test_system_iommu.py.
+The IOMMU tests are in tb/test_system_iommu.py.  ``test_dma_ranges_offset`` is
+the addressing counterpart: a bus (DMA) address that is not the physical one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from cocotb.triggers import with_timeout
 
 from sw import dmac_regs as r
 from sw.platform import IRQ_NONE
-from tb.system_tb import DMAC_IRQ, SystemTB
+from tb.system_tb import DMA_RANGES, DMAC_IRQ, DRAM_BASE, SystemTB
 
 VARIANTS = ["bug", "fixed", "coherent"]
 LINE = 64
@@ -227,6 +228,67 @@ async def test_shared_cache_line(dut: Any, variant: str) -> None:
     assert cpu.read(page_va + end, 4096 - end) == old[end:]
     if variant == "fixed":
         assert cpu.read(page_va + 32, 32) == old[32:64]
+    tb.check_protocol()
+
+
+@cocotb.test()
+async def test_dma_ranges_offset(dut: Any) -> None:
+    """The interconnect shows the low DRAM to the controller 16 MiB lower than the CPU sees
+    it (``DMA_RANGES``, a ``dma-ranges`` offset).  Given bus addresses (``phys_to_bus``,
+    what the DMA API's ``dma_addr_t`` holds) a copy is right.  Given CPU physical addresses
+    (a ``phys_addr_t`` passed as ``dma_addr_t``, the classic driver bug) the controller
+    reads and writes 16 MiB higher: the intended destination stays untouched, and the
+    pages 16 MiB above get the bytes 16 MiB above the source."""
+    tb = SystemTB(dut, dma_ranges=DMA_RANGES)
+    await tb.reset()
+    rng = tb.rng
+    shift = DRAM_BASE - DMA_RANGES[0][0]
+    assert shift == 0x0100_0000
+    length, guard = 3000, 256  # buffers at offset 256 of their page: guard bytes both sides
+    desc_va, desc_pa = tb.alloc_coherent_page()
+    desc_dma = tb.phys_to_bus(desc_pa)  # dma_alloc_coherent's handle: right in both copies
+    assert desc_dma == desc_pa - shift
+    src_pa, dst_pa = tb.alloc(4096), tb.alloc(4096)
+    assert max(desc_pa, src_pa, dst_pa) + 4096 <= min(src_pa, dst_pa) + shift, "pages overlap"
+    # All through the backdoor: no CPU cache line holds any of these bytes.
+    src_page, dst_page = rng.randbytes(4096), rng.randbytes(4096)
+    src_shadow, dst_shadow = rng.randbytes(4096), rng.randbytes(4096)  # the pages 16 MiB up
+    tb.map.write(src_pa, src_page)
+    tb.map.write(dst_pa, dst_page)
+    tb.map.write(src_pa + shift, src_shadow)
+    tb.map.write(dst_pa + shift, dst_shadow)
+    buf = slice(guard, guard + length)
+
+    def around(page: bytes, inside: bytes) -> bytes:
+        return page[:guard] + inside + page[guard + length :]
+
+    # Right: the controller is given bus addresses.
+    src_dma, dst_dma = tb.phys_to_bus(src_pa + guard), tb.phys_to_bus(dst_pa + guard)
+    assert (src_dma, dst_dma) == (src_pa + guard - shift, dst_pa + guard - shift)
+    res = await tb.copy(desc_va, desc_dma, src_dma, dst_dma, length)
+    assert res.err == r.DmacErr.NONE and res.length == length, res
+    got = tb.map.read(dst_pa, 4096)
+    assert got == around(dst_page, src_page[buf]), f"{len(differs(got, dst_page))} bytes"
+    assert tb.map.read(src_pa, 4096) == src_page
+    assert tb.map.read(src_pa + shift, 4096) == src_shadow
+    assert tb.map.read(dst_pa + shift, 4096) == dst_shadow, "a byte landed 16 MiB higher"
+
+    # The bug: the same copy handed CPU physical addresses.
+    tb.map.write(dst_pa, dst_page)
+    res = await tb.copy(desc_va, desc_dma, src_pa + guard, dst_pa + guard, length)
+    assert res.err == r.DmacErr.NONE and res.length == length, res  # nothing tells
+    assert tb.map.read(dst_pa, 4096) == dst_page, "the intended destination was written"
+    got = tb.map.read(dst_pa + shift, 4096)
+    assert got == around(dst_shadow, src_shadow[buf]), "expected the bytes 16 MiB higher"
+    assert tb.map.read(src_pa, 4096) == src_page
+    assert tb.map.read(src_pa + shift, 4096) == src_shadow
+    dut._log.info(
+        "bug shown: %d bytes from %#x landed at %#x instead of %#x",
+        length,
+        src_pa + guard + shift,
+        dst_pa + guard + shift,
+        dst_pa + guard,
+    )
     tb.check_protocol()
 
 

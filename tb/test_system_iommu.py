@@ -1,7 +1,7 @@
 """The controller behind the IOMMU: translation, faults, and strict versus lazy unmapping.
 
 The controller (stream ``DMAC_STREAM_ID``) moves data through the IOMMU model,
-programmed by the Linux-like driver in sw/iommu.py (page tables in simulated
+programmed by the Linux-like driver in sw/drivers/iommu/iommu.py (page tables in simulated
 memory, written through the CPU's cache and cleaned).  Buffers are scattered
 physical pages, the destination above 4 GiB, which the controller's 32-bit
 bus reaches only through the IOMMU.  Each test checks every byte of every
@@ -17,7 +17,7 @@ from typing import Any
 import cocotb
 
 from sw import dmac_regs as r
-from sw.iommu import (
+from sw.drivers.iommu.iommu import (
     EVT_ID_PERMISSION_FAULT,
     EVT_ID_STREAM_DISABLED,
     EVT_ID_TRANSLATION_FAULT,
@@ -27,7 +27,7 @@ from sw.iommu import (
     IommuDriver,
     IommuFault,
 )
-from sw.mm import PAGE_SIZE
+from sw.mm.page_alloc import PAGE_SIZE
 from tb.system_tb import DMAC_STREAM_ID, IOMMU_REGS, SystemTB
 
 DESC_IOVA = 0x0FFF_0000

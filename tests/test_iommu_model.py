@@ -1,4 +1,5 @@
-"""Unit tests (no simulator) of the IOMMU model (tb/models/iommu.py) and its driver (sw/iommu.py).
+"""Unit tests (no simulator) of the IOMMU model (tb/models/iommu.py) and its driver
+(sw/drivers/iommu/iommu.py).
 
 The driver runs on a small fake platform: a linear map over a
 :class:`PhysicalMemory`, ``readl``/``writel`` straight to the model's registers,
@@ -18,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from sw import iommu as swi
-from sw.iommu import IOMMU_READ, IOMMU_WRITE, IommuDriver
-from sw.mm import PageAllocator
+from sw.drivers.iommu import iommu as swi
+from sw.drivers.iommu.iommu import IOMMU_READ, IOMMU_WRITE, IommuDriver
+from sw.mm.page_alloc import PageAllocator
 from sw.platform import IRQ_HANDLED, IrqHandler
 from tb.models import iommu as hw
 from tb.models.iommu import FaultRecord, Iommu
@@ -758,9 +759,10 @@ def leaf_ptep(mem: PhysicalMemory, root: int, iova: int) -> int:
 
 
 def test_driver_constants_match_the_model() -> None:
-    """sw/iommu.py restates the hardware's register map, bits, opcodes and event numbers as a
-    driver header would (sw/ never imports the model); they must agree with the model."""
-    import sw.iommu as drv
+    """sw/drivers/iommu/iommu.py restates the hardware's register map, bits, opcodes and event
+    numbers as a driver header would (sw/ never imports the model); they must agree with the
+    model."""
+    import sw.drivers.iommu.iommu as drv
     import tb.models.iommu as hw
 
     pairs = {f"IOMMU_{name[4:]}": name for name in dir(hw) if name.startswith("REG_")}

@@ -1,4 +1,4 @@
-"""Unit tests of the software's physical page allocator (sw/mm.py)."""
+"""Unit tests of the software's physical page allocator (sw/mm/page_alloc.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from sw.mm import MAX_ORDER, PAGE_SIZE, PageAllocator, get_order
+from sw.mm.page_alloc import MAX_ORDER, PAGE_SIZE, PageAllocator, get_order
 
 
 def test_get_order() -> None:

@@ -48,6 +48,20 @@ only decides *what* to answer and *when*:
   one used, so an IOTLB entry invalidated later still serves a burst accepted
   before.  ``stream_id`` names the master to the IOMMU (a number, or a
   function of the AXI ID for a master with several).
+* DMA ranges.  With ``dma_ranges`` (Linux's ``dma-ranges``: a list of
+  ``(bus_start, cpu_start, size)``, see :class:`DmaRanges`), a bus address in
+  [bus_start, bus_start + size) is the physical address ``cpu_start + (addr -
+  bus_start)``; a bus address outside every range passes through unchanged
+  (MMIO device FIFOs, addresses the ranges do not cover).  The offset applies
+  only to bursts that do not go through the IOMMU stage: the IOMMU's output is
+  already physical, so with ``iommu`` the ranges are not used (IOMMU bypass
+  included: ``pa = iova``).  Each burst is looked up once, when its AR or AW is
+  accepted: a burst whose bytes lie in one range (or touch none) gets one
+  offset for all its beats.  A burst that straddles a range edge is translated
+  beat by beat, and a beat whose own bytes straddle an edge (only possible with
+  ranges not aligned to the bus width) answers DECERR: it never reaches the
+  map.  Backdoor :meth:`~AxiMemory.read`/:meth:`~AxiMemory.write` take
+  physical addresses.
 * Snooping.  With ``snoop`` (a coherent CPU cache), every RAM beat calls
   ``snoop.snoop_read(lo, hi)`` before it is read and ``snoop.snoop_write(lo, hi)``
   before it is written (physical addresses): a coherent interconnect.
@@ -103,6 +117,8 @@ AxPROT/AxCACHE/AxQOS/AxREGION (ignored), write-data interleaving (AXI3 WID).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import random
 from collections import deque
@@ -181,6 +197,74 @@ class AxiMemoryStats:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+# -- bus to physical addresses (dma-ranges) -------------------------------------------------------
+
+
+class DmaRanges:
+    """Linux ``dma-ranges``: windows of bus addresses that reach RAM at other physical addresses.
+
+    Each entry ``(bus_start, cpu_start, size)`` makes the bus bytes [bus_start,
+    bus_start + size) the physical bytes from ``cpu_start`` on.  A bus address in
+    no window is its own physical address (identity).  Windows must not overlap
+    on the bus side (ValueError); two windows may show the same physical bytes
+    (aliases).  Pure Python, no simulator needed.
+    """
+
+    __slots__ = ("_deltas", "_ends", "_starts", "ranges")
+
+    def __init__(
+        self, ranges: list[tuple[int, int, int]] | tuple[tuple[int, int, int], ...]
+    ) -> None:
+        checked: list[tuple[int, int, int]] = []
+        for entry in ranges:
+            bus, cpu, size = (int(v) for v in entry)
+            if size <= 0 or bus < 0 or cpu < 0:
+                raise ValueError(
+                    f"dma-range (bus {bus:#x}, cpu {cpu:#x}, size {size:#x}): size must be"
+                    " positive and addresses non-negative"
+                )
+            checked.append((bus, cpu, size))
+        checked.sort()
+        for (b0, _, s0), (b1, _, _) in itertools.pairwise(checked):
+            if b1 < b0 + s0:
+                raise ValueError(
+                    f"dma-ranges overlap on the bus: [{b0:#x}, {b0 + s0:#x}) and from {b1:#x}"
+                )
+        self.ranges = tuple(checked)  # sorted by bus address
+        self._starts = [b for b, _, _ in checked]
+        self._ends = [b + n for b, _, n in checked]
+        self._deltas = [c - b for b, c, _ in checked]
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def delta(self, lo: int, hi: int) -> int | None:
+        """Physical minus bus address for the bus bytes [lo, hi), ``lo < hi``: the window's
+        offset if they all lie in one window, 0 if they touch none, None if they straddle
+        a window's edge (partly in a window, or in two)."""
+        i = bisect.bisect_right(self._starts, lo) - 1
+        if i >= 0 and lo < self._ends[i]:
+            return self._deltas[i] if hi <= self._ends[i] else None
+        i += 1  # the first window above lo
+        if i < len(self._starts) and self._starts[i] < hi:
+            return None
+        return 0
+
+    def to_cpu(self, addr: int) -> int:
+        """The physical address of bus address ``addr``."""
+        delta = self.delta(addr, addr + 1)
+        assert delta is not None  # one byte never straddles
+        return addr + delta
+
+    def to_bus(self, pa: int) -> int | None:
+        """A bus address that reaches physical address ``pa`` (the lowest window's, if
+        several do; ``pa`` itself if only identity does); None if none reaches it."""
+        for bus, cpu, size in self.ranges:
+            if cpu <= pa < cpu + size:
+                return bus + pa - cpu
+        return pa if self.delta(pa, pa + 1) == 0 else None
+
+
 # -- memory and error map ------------------------------------------------------------------------
 
 
@@ -195,6 +279,7 @@ class Burst:
         "addr",
         "aligned",
         "beats",
+        "delta",
         "id",
         "kind",
         "nbytes",
@@ -225,6 +310,15 @@ class Burst:
         self.sent = 0  # beats answered (R) or taken (W)
         self.started = False  # its response has begun (set by ResponseOrder.pick)
         self.pages: dict[int, int | None] | None = None  # IOVA page -> physical page (IOMMU)
+        self.delta: int | None = 0  # dma-ranges: physical - bus address; None: beat by beat
+
+    def extent(self) -> tuple[int, int]:
+        """Bytes [lo, hi) that the whole burst may touch."""
+        if self.kind == FIXED:
+            return self.span(0)
+        if self.kind == WRAP:
+            return self.wrap_base, self.wrap_base + self.wrap_total
+        return self.addr, self.aligned + self.beats * self.nbytes
 
     def span(self, beat: int) -> tuple[int, int]:
         """Bytes [lo, hi) that beat ``beat`` transfers (AXI4 A3.4.1)."""
@@ -457,16 +551,15 @@ class _Port:
 
     def _translate(self, burst: Burst, write: bool) -> int:
         """Pass ``burst`` through the IOMMU stage, if any: fill ``burst.pages`` (IOVA page ->
-        physical page, None where the IOMMU faulted) and return the cycles it took."""
+        physical page, None where the IOMMU faulted) and return the cycles it took.
+        Without an IOMMU, look the burst up in the dma-ranges: ``burst.delta``."""
         iommu = self.system.iommu
         if iommu is None:
+            ranges = self.system.dma_ranges
+            if ranges:
+                burst.delta = ranges.delta(*burst.extent())
             return 0
-        if burst.kind == FIXED:
-            lo, hi = burst.span(0)
-        elif burst.kind == WRAP:
-            lo, hi = burst.wrap_base, burst.wrap_base + burst.wrap_total
-        else:
-            lo, hi = burst.addr, burst.aligned + burst.beats * burst.nbytes
+        lo, hi = burst.extent()
         sid = self.system.stream_of(burst.id)
         cycles = 0
         pages: dict[int, int | None] = {}
@@ -496,6 +589,15 @@ class _Port:
             delta = (ppage - (lo >> PAGE_SHIFT)) << PAGE_SHIFT
             lo += delta
             hi += delta
+        else:
+            delta = burst.delta
+            if delta is None:  # the burst straddles a dma-range edge: this beat on its own
+                delta = self.system.dma_ranges.delta(lo, hi)
+                if delta is None:
+                    return DECERR, lo, None  # its bytes straddle the edge: never reaches the map
+            if delta:
+                lo += delta
+                hi += delta
         resp, device = self.map.resolve(lo, hi, write)
         return resp, lo, device
 
@@ -812,7 +914,12 @@ class AxiMemory:
         memory_map: the system's :class:`~tb.models.memory_map.MemoryMap`, shared
             with the CPU and the other ports.
         iommu: translation stage (:class:`tb.models.iommu.Iommu`); None: the bus
-            address is the physical address.
+            address is the physical address (after ``dma_ranges``).
+        dma_ranges: Linux ``dma-ranges``, ``(bus_start, cpu_start, size)`` each: bus
+            addresses in a range reach the physical address ``cpu_start + (addr -
+            bus_start)``, others are identity.  Only for bursts that do not go through
+            the IOMMU (its output is physical; with ``iommu`` they are not used).
+            Ranges must not overlap on the bus (ValueError).  None: identity.
         stream_id: the master's stream ID the IOMMU sees, or a function of the AXI ID.
         fault_resp: response of a beat whose page the IOMMU refused ('SLVERR' or 'DECERR').
         snoop: a coherent cache to snoop on every RAM beat (coherent interconnect);
@@ -826,7 +933,8 @@ class AxiMemory:
 
     Attributes: ``read_if`` (:class:`AxiMemoryReadPort`) and ``write_if``
     (:class:`AxiMemoryWritePort`) with the channel models, as in cocotbext-axi's
-    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``map``, the memory map.
+    ``AxiRam``; ``stats`` (:class:`AxiMemoryStats`); ``map``, the memory map;
+    ``dma_ranges`` (:class:`DmaRanges`, empty without ranges).
     """
 
     def __init__(
@@ -840,6 +948,7 @@ class AxiMemory:
         iommu: Iommu | None = None,
         stream_id: int | Callable[[int], int] = 0,
         fault_resp: str = "SLVERR",
+        dma_ranges: list[tuple[int, int, int]] | None = None,
         snoop: Snooper | None = None,
         read_latency: int = 0,
         write_latency: int = 0,
@@ -867,6 +976,7 @@ class AxiMemory:
         if fault_resp.upper() not in ("SLVERR", "DECERR"):
             raise ValueError(f"fault_resp must be 'SLVERR' or 'DECERR', not {fault_resp!r}")
         self.fault_resp = SLVERR if fault_resp.upper() == "SLVERR" else DECERR
+        self.dma_ranges = DmaRanges(dma_ranges or [])
         self.snoop = snoop
         self.rng = random.Random(seed)
         self.stats = AxiMemoryStats()
@@ -891,7 +1001,8 @@ class AxiMemory:
         )
         self.log.info(
             "AxiMemory: %d-bit data, read latency %d, write latency %d, %d outstanding,"
-            " reorder %s, interleave %s, IOMMU %s, snooping %s, seed %s; map:\n%s",
+            " reorder %s, interleave %s, IOMMU %s, dma-ranges %s, snooping %s, seed %s;"
+            " map:\n%s",
             8 * self.read_if.bus_bytes,
             read_latency,
             write_latency,
@@ -899,11 +1010,17 @@ class AxiMemory:
             reorder,
             interleave,
             iommu is not None,
+            ", ".join(f"bus {b:#x} -> cpu {c:#x} size {n:#x}" for b, c, n in self.dma_ranges.ranges)
+            or "none",
             snoop is not None,
             seed,
             memory_map.describe(),
         )
         self._reset = ResetWatch(reset, self._on_reset)
+
+    def bus_to_phys(self, address: int) -> int:
+        """The physical address a bus address reaches without the IOMMU (``dma_ranges``)."""
+        return self.dma_ranges.to_cpu(address)
 
     def read(self, address: int, length: int) -> bytes:
         """Backdoor read of RAM (ValueError outside a RAM block); never reaches devices."""

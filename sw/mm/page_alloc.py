@@ -78,3 +78,57 @@ class PageAllocator:
     @property
     def free_bytes(self) -> int:
         return sum(len(s) * (PAGE_SIZE << o) for o, s in enumerate(self._free))
+
+
+# -- GFP flags (include/linux/gfp_types.h): which zones an allocation may come from ----------
+
+__GFP_DMA = 1 << 0
+__GFP_DMA32 = 1 << 2
+__GFP_ZERO = 1 << 8
+__GFP_NOWARN = 1 << 13
+__GFP_DIRECT_RECLAIM = 1 << 10
+GFP_ATOMIC = 1 << 5
+GFP_NOWAIT = 1 << 11
+GFP_KERNEL = __GFP_DIRECT_RECLAIM | (1 << 6) | (1 << 7)
+GFP_DMA = __GFP_DMA
+GFP_DMA32 = __GFP_DMA32
+
+# Zones: on this arm64-like machine ZONE_DMA covers the RAM below 4 GiB (zone_dma_bits = 32,
+# as on SoCs whose devices all reach the low 4 GiB) and ZONE_DMA32 is empty; ZONE_NORMAL is
+# the RAM above.  GFP_KERNEL tries ZONE_NORMAL first and falls back to ZONE_DMA, as the
+# zonelist does; GFP_DMA / GFP_DMA32 allocate below 4 GiB only.
+ZONE_DMA = "DMA"
+ZONE_NORMAL = "Normal"
+ZONE_DMA_LIMIT = 1 << 32
+
+
+def gfp_zonelist(gfp: int) -> tuple[str, ...]:
+    """The zones ``gfp`` may allocate from, in the order they are tried."""
+    if gfp & (__GFP_DMA | __GFP_DMA32):
+        return (ZONE_DMA,)
+    return (ZONE_NORMAL, ZONE_DMA)
+
+
+# -- the booted kernel's page allocator (include/linux/gfp.h) ---------------------------------
+
+
+def _kernel():  # type: ignore[no-untyped-def]
+    from sw.init.main import current
+
+    return current()
+
+
+def __get_free_pages(gfp: int, order: int) -> int:
+    """``__get_free_pages``: the linear-map address of 2**order contiguous pages.  Orders
+    above MAX_ORDER (4 MiB) raise ValueError; older kernels allowed 8 MiB (order 11)."""
+    k = _kernel()
+    va = k.raw_platform.phys_to_virt(k.alloc_pages(gfp, order))
+    if gfp & __GFP_ZERO:
+        k.raw_platform.write(va, bytes(PAGE_SIZE << order))
+    return int(va)
+
+
+def free_pages(addr: int, order: int) -> None:
+    """``free_pages(addr, order)`` of what ``__get_free_pages`` returned."""
+    k = _kernel()
+    k.free_pages_pa(k.raw_platform.virt_to_phys(addr), order)

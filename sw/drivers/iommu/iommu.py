@@ -78,7 +78,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sw.mm import PAGE_SHIFT, PAGE_SIZE, PageAllocator, get_order
+from sw.mm.page_alloc import PAGE_SHIFT, PAGE_SIZE, PageAllocator, get_order
 from sw.platform import IRQ_HANDLED, IRQ_NONE, Platform
 
 log = logging.getLogger(__name__)

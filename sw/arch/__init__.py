@@ -1,0 +1,1 @@
+"""sw/arch: as in the Linux tree."""

@@ -1,0 +1,1 @@
+"""sw/arch/arm64: as in the Linux tree."""

@@ -1,0 +1,1 @@
+"""sw/arch/arm64/mm: as in the Linux tree."""

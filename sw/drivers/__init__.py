@@ -1,0 +1,1 @@
+"""sw/drivers: as in the Linux tree."""

@@ -1,0 +1,1 @@
+"""sw/drivers/base: as in the Linux tree."""

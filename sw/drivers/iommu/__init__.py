@@ -1,0 +1,1 @@
+"""sw/drivers/iommu: as in the Linux tree."""

@@ -1,0 +1,1 @@
+"""sw/init: as in the Linux tree."""

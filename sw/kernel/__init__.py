@@ -1,0 +1,1 @@
+"""sw/kernel: as in the Linux tree."""

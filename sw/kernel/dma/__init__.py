@@ -1,0 +1,1 @@
+"""sw/kernel/dma: as in the Linux tree."""

@@ -1,0 +1,1 @@
+"""sw/lib: as in the Linux tree."""

@@ -1,0 +1,325 @@
+"""Unit tests (no simulator) of the kernel's memory side: mm (pages, kmalloc, vmalloc, dma
+pools), scatterlists, and dma-direct with dma-ranges, swiotlb and cache maintenance, on the
+CPU model as the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from sw.arch.arm64 import memory as layout
+from sw.drivers.base.core import BusDmaRegion, Device, DeviceDriver, device_release_driver
+from sw.include.linux.dma_mapping import (
+    DMA_ATTR_SKIP_CPU_SYNC,
+    DMA_BIDIRECTIONAL,
+    DMA_BIT_MASK,
+    DMA_FROM_DEVICE,
+    DMA_MAPPING_ERROR,
+    DMA_TO_DEVICE,
+    EIO,
+    ENOMEM,
+)
+from sw.init.main import start_kernel
+from sw.kernel.dma import mapping as dm
+from sw.kernel.dma.direct import dma_to_phys, phys_to_dma
+from sw.lib.scatterlist import (
+    SgTable,
+    for_each_sg,
+    sg_alloc_table_from_pages,
+    sg_dma_address,
+    sg_dma_len,
+    sg_init_table,
+    sg_set_buf,
+    vmalloc_to_pages,
+)
+from sw.mm import PAGE_SIZE, is_vmalloc_addr, page_to_phys, virt_to_page, virt_to_phys
+from sw.mm.dmapool import dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free
+from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL, MAX_ORDER, __get_free_pages, free_pages
+from sw.mm.slab import KMALLOC_MAX_SIZE, KmallocTooLarge, kfree, kmalloc, ksize
+from sw.mm.vmalloc import vfree, vmalloc
+from tb.models import cpu as cpu_model
+from tb.models.cpu import Cpu
+from tb.models.memory_map import MemoryMap
+
+LOW, HIGH, SIZE = 0x4000_0000, 0x80_0000_0000, 0x1000_0000
+OFFSET = 0x0100_0000  # the bus sees the low RAM 16 MiB lower than the CPU
+
+
+def machine(cmdline: str = "swiotlb=1024", coherent: bool = False):  # type: ignore[no-untyped-def]
+    mm = MemoryMap(40)
+    mm.add_ram(LOW, SIZE)
+    mm.add_ram(HIGH, SIZE)
+    cpu = Cpu(mm.mem, mm.ram_ranges(), coherent=coherent)
+    k = start_kernel(cpu, cmdline)
+    dev = Device(
+        "dmac0",
+        driver=DeviceDriver("dmac"),
+        dma_range_map=[BusDmaRegion(LOW, LOW - OFFSET, SIZE)],
+        dma_coherent=coherent,
+    )
+    return k, cpu, mm, dev
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_layout_matches_the_cpu_model() -> None:
+    assert layout.PAGE_OFFSET == cpu_model.PAGE_OFFSET
+    assert layout.VMALLOC_START == cpu_model.VMALLOC_START
+    assert layout.VMALLOC_END == cpu_model.VMALLOC_END
+
+
+def test_kmalloc_classes_limit_and_zones() -> None:
+    _k, _cpu, _, _ = machine()
+    a, b = kmalloc(100), kmalloc(100)
+    assert ksize(a) == 128 and abs(a - b) >= 128 and a % 32 == 0
+    assert virt_to_phys(a) >= HIGH, "GFP_KERNEL comes from ZONE_NORMAL first"
+    d = kmalloc(100, GFP_DMA)
+    assert LOW <= virt_to_phys(d) < LOW + SIZE
+    big = kmalloc(KMALLOC_MAX_SIZE)
+    pa = virt_to_phys(big)
+    assert pa % KMALLOC_MAX_SIZE == 0 and ksize(big) == KMALLOC_MAX_SIZE
+    with pytest.raises(KmallocTooLarge, match="KMALLOC_MAX_SIZE"):
+        kmalloc(KMALLOC_MAX_SIZE + 1)
+    kfree(a)
+    assert kmalloc(128) == a, "a freed object is reused"
+    with pytest.raises(ValueError):
+        kfree(a + 8)
+    kfree(big)
+
+
+def test_get_free_pages_and_order_limit() -> None:
+    machine()
+    va = __get_free_pages(GFP_KERNEL, 3)
+    assert virt_to_phys(va) % (PAGE_SIZE << 3) == 0
+    free_pages(va, 3)
+    with pytest.raises(ValueError, match="order"):
+        __get_free_pages(GFP_KERNEL, MAX_ORDER + 1)
+
+
+def test_vmalloc_is_virtually_contiguous_and_physically_scattered() -> None:
+    k, _cpu, _, _ = machine()
+    held = [__get_free_pages(GFP_KERNEL, 0) for _ in range(8)]
+    for va in held[::2]:
+        free_pages(va, 0)  # holes: vmalloc's pages land in them
+    buf = vmalloc(4 * PAGE_SIZE)
+    assert is_vmalloc_addr(buf)
+    data = bytes(range(256)) * 64
+    k.platform.write(buf, data)
+    assert k.platform.read(buf, len(data)) == data
+    pages = vmalloc_to_pages(buf, 4 * PAGE_SIZE)
+    pfns = [p.pfn for p in pages]
+    assert any(b != a + 1 for a, b in itertools.pairwise(pfns)), pfns
+    with pytest.raises(ValueError):
+        virt_to_phys(buf)
+    vfree(buf)
+    with pytest.raises(ValueError, match="nonexistent"):
+        vfree(buf)
+
+
+def test_phys_to_dma_offset_and_masks() -> None:
+    _k, _, _, dev = machine()
+    assert phys_to_dma(dev, LOW + 0x1234) == LOW - OFFSET + 0x1234
+    assert dma_to_phys(dev, LOW - OFFSET + 0x1234) == LOW + 0x1234
+    assert phys_to_dma(dev, HIGH) == DMA_MAPPING_ERROR
+    assert dm.dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)) == 0
+    assert dm.dma_set_mask(dev, DMA_BIT_MASK(64)) == 0
+    assert dm.dma_set_mask(dev, DMA_BIT_MASK(24)) == -EIO, "below ZONE_DMA as the bus sees it"
+    assert dev.dma_mask == DMA_BIT_MASK(64)
+    assert dm.dma_set_coherent_mask(dev, DMA_BIT_MASK(28)) == -EIO
+
+
+def test_map_single_cleans_and_unmap_invalidates() -> None:
+    async def body() -> None:
+        k, _cpu, mm, dev = machine()
+        src = kmalloc(4096, GFP_DMA)
+        k.platform.write(src, b"\xaa" * 4096)  # dirty in the cache only
+        pa = virt_to_phys(src)
+        assert mm.read(pa, 4) != b"\xaa" * 4
+        addr = await dm.dma_map_single(dev, src, 4096, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == 0 and addr == pa - OFFSET
+        assert mm.read(pa, 4096) == b"\xaa" * 4096, "map TO_DEVICE cleaned the lines"
+        await dm.dma_unmap_single(dev, addr, 4096, DMA_TO_DEVICE)
+
+        dst = kmalloc(4096, GFP_DMA)
+        k.platform.read(dst, 4096)  # lines cached
+        addr = await dm.dma_map_single(dev, dst, 4096, DMA_FROM_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == 0
+        mm.write(dma_to_phys(dev, addr), b"\x55" * 4096)  # the device writes memory
+        await dm.dma_unmap_single(dev, addr, 4096, DMA_FROM_DEVICE)
+        assert k.platform.read(dst, 4096) == b"\x55" * 4096, "unmap invalidated"
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_swiotlb_bounces_above_the_mask_and_copies_back() -> None:
+    async def body() -> None:
+        k, _cpu, mm, dev = machine()
+        buf = kmalloc(3000)  # ZONE_NORMAL: above 4 GiB, beyond the 32-bit controller
+        k.platform.write(buf, b"\x11" * 3000)
+        addr = await dm.dma_map_single(dev, buf, 3000, DMA_BIDIRECTIONAL)
+        assert dm.dma_mapping_error(dev, addr) == 0
+        tlb = dma_to_phys(dev, addr)
+        assert k.swiotlb.is_swiotlb_buffer(tlb)
+        assert mm.read(tlb, 3000) == b"\x11" * 3000, "bounced in and cleaned"
+        mm.write(tlb + 1000, b"\x22" * 500)  # the device writes part of it
+        await dm.dma_unmap_single(dev, addr, 3000, DMA_BIDIRECTIONAL)
+        assert k.platform.read(buf, 3000) == b"\x11" * 1000 + b"\x22" * 500 + b"\x11" * 1500
+        assert dm.dma_max_mapping_size(dev) == 256 * 1024
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_swiotlb_exhausted_and_no_pool() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine("swiotlb=256")  # 512 KiB: two 256 KiB mappings at most
+        bufs = [kmalloc(128 * 1024) for _ in range(5)]
+        addrs = [await dm.dma_map_single(dev, b, 128 * 1024, DMA_TO_DEVICE) for b in bufs]
+        errs = [dm.dma_mapping_error(dev, a) for a in addrs]
+        assert errs[:4] == [0] * 4 and errs[4] == -ENOMEM
+        assert any("swiotlb buffer is full" in e for e in k.swiotlb.errors)
+        too_big = kmalloc(128 * 1024)
+        # a mapping larger than a segment (256 KiB) can never bounce
+        big = __get_free_pages(GFP_KERNEL, 7)
+        addr = await dm.dma_map_single(dev, big, 512 * 1024, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == -ENOMEM
+        for _b, a in zip(bufs[:4], addrs[:4], strict=True):
+            await dm.dma_unmap_single(dev, a, 128 * 1024, DMA_TO_DEVICE)
+        addr = await dm.dma_map_single(dev, too_big, 128 * 1024, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == 0, "freed slots are reused"
+
+        k, _, _, dev = machine("swiotlb=noforce")
+        assert k.swiotlb is None
+        buf = kmalloc(64)
+        addr = await dm.dma_map_single(dev, buf, 64, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == -ENOMEM, "beyond the mask, no bounce pool"
+
+    run(body())
+
+
+def test_map_single_refuses_vmalloc_and_debug_names_it() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine()
+        buf = vmalloc(2 * PAGE_SIZE)
+        addr = await dm.dma_map_single(dev, buf, 2 * PAGE_SIZE, DMA_TO_DEVICE)
+        assert addr == DMA_MAPPING_ERROR
+        assert any("vmalloc area" in e for e in k.dma_debug.errors), k.dma_debug.errors
+
+    run(body())
+
+
+def test_scatterlist_of_vmalloc_pages_direct() -> None:
+    async def body() -> None:
+        k, _, mm, dev = machine()
+        buf = vmalloc(3 * PAGE_SIZE)
+        k.platform.write(buf, bytes(range(256)) * 48)
+        table = SgTable()
+        pages = vmalloc_to_pages(buf + 100, 2 * PAGE_SIZE)
+        assert sg_alloc_table_from_pages(table, pages, 100, 2 * PAGE_SIZE) == 0
+        assert await dm.dma_map_sgtable(dev, table, DMA_TO_DEVICE) == 0
+        got = b"".join(
+            mm.read(dma_to_phys(dev, sg_dma_address(sg)), sg_dma_len(sg))
+            for sg in for_each_sg(table.sgl, table.nents)
+        )
+        assert got == (bytes(range(256)) * 48)[100 : 100 + 2 * PAGE_SIZE]
+        await dm.dma_unmap_sgtable(dev, table, DMA_TO_DEVICE)
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_map_sg_of_kmalloc_buffers() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine()
+        sgl = sg_init_table(3)
+        bufs = [kmalloc(512, GFP_DMA) for _ in range(3)]
+        for sg, b in zip(sgl, bufs, strict=True):
+            sg_set_buf(sg, b, 512)
+        assert page_to_phys(virt_to_page(bufs[0])) + (bufs[0] % PAGE_SIZE) == virt_to_phys(bufs[0])
+        n = await dm.dma_map_sg(dev, sgl, 3, DMA_FROM_DEVICE)
+        assert n == 3
+        assert [sg_dma_address(s) for s in sgl] == [virt_to_phys(b) - OFFSET for b in bufs]
+        await dm.dma_unmap_sg(dev, sgl, 3, DMA_FROM_DEVICE)
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_map_resource() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine()
+        fifo = 0x2000_0000
+        addr = await dm.dma_map_resource(dev, fifo, 4, DMA_FROM_DEVICE)
+        assert addr == fifo, "dma_map_resource does not apply dma-ranges (as Linux)"
+        assert dm.dma_mapping_error(dev, addr) == 0
+        await dm.dma_unmap_resource(dev, addr, 4, DMA_FROM_DEVICE)
+        ram = await dm.dma_map_resource(dev, LOW + 0x10000, 4, DMA_FROM_DEVICE)
+        assert ram == DMA_MAPPING_ERROR, "RAM is refused (WARN_ON_ONCE(pfn_valid))"
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+@pytest.mark.parametrize("coherent", [False, True])
+def test_coherent_alloc_and_pool(coherent: bool) -> None:
+    async def body() -> None:
+        k, _cpu, mm, dev = machine(coherent=coherent)
+        va, handle = await dm.dma_alloc_coherent(dev, 3 * PAGE_SIZE)
+        pa = dma_to_phys(dev, handle)
+        assert pa % (4 * PAGE_SIZE) == 0, "aligned to its order"
+        assert LOW <= pa < LOW + SIZE, "the 32-bit coherent mask chose ZONE_DMA"
+        assert is_vmalloc_addr(va) != coherent, "uncached remap for a non-coherent device"
+        k.platform.write(va, b"desc")
+        if not coherent:
+            assert mm.read(pa, 4) == b"desc", "uncached: the store reached memory"
+        await dm.dma_free_coherent(dev, 3 * PAGE_SIZE, va, handle)
+
+        pool = dma_pool_create("descs", dev, 32, 32, 4096)
+        assert pool is not None
+        blocks = [await dma_pool_alloc(pool) for _ in range(200)]
+        assert all(b is not None and b[0] % 32 == 0 for b in blocks)
+        assert len({b[1] for b in blocks if b}) == 200
+        for b in blocks:
+            assert b is not None
+            dma_pool_free(pool, *b)
+        await dma_pool_destroy(pool)
+        with pytest.raises(RuntimeError, match="destroyed"):
+            await dma_pool_alloc(pool)
+        assert dma_pool_create("bad", dev, 32, 3, 0) is None
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_skip_cpu_sync_and_leak_at_unbind() -> None:
+    async def body() -> None:
+        k, _, mm, dev = machine()
+        dst = kmalloc(256, GFP_DMA)
+        k.platform.read(dst, 256)
+        addr = await dm.dma_map_single_attrs(dev, dst, 256, DMA_FROM_DEVICE, 0)
+        dm.dma_mapping_error(dev, addr)
+        mm.write(dma_to_phys(dev, addr), b"\x77" * 256)
+        await dm.dma_unmap_single_attrs(dev, addr, 256, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC)
+        # no invalidate: with a line cached the CPU may see the old bytes (it does here)
+        assert k.platform.read(dst, 256) != b"\x77" * 256
+        leak = await dm.dma_map_single(dev, dst, 64, DMA_TO_DEVICE)
+        dm.dma_mapping_error(dev, leak)
+        device_release_driver(dev)
+        assert any("pending DMA allocations" in e for e in k.dma_debug.errors)
+
+    run(body())
+
+
+def test_dma_debug_off() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine("swiotlb=1024 dma_debug=off")
+        buf = vmalloc(2 * PAGE_SIZE)
+        assert await dm.dma_map_single(dev, buf, 8192, DMA_TO_DEVICE) == DMA_MAPPING_ERROR
+        assert k.dma_debug.errors == []
+
+    run(body())
