@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tb.toolchain import BUILD_DIR, assert_passed, run_bench
+from tools import bench_dma_api
 
 KIB = 1024
 SIZES = [64, 256, 4 * KIB, 64 * KIB, 1024 * KIB]
@@ -222,7 +223,11 @@ def main() -> None:
         print("\nShare of all Python time under the profiler (icarus, iommu+coherent):")
         for name, part in share.items():
             print(f"  tb/models/{name:<14} {part:6.1%}")
-        print(f"\n{len(sys_records)} measurements written to {path}")
+        api_records = bench_dma_api.measure()
+        print()
+        print(bench_dma_api.table(api_records))
+        path.write_text(json.dumps(sys_records + api_records, indent=1) + "\n")
+        print(f"\n{len(sys_records) + len(api_records)} measurements written to {path}")
         return
     jobs = [(w, m) for w in WIDTHS for m in MEMORIES]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -230,16 +235,19 @@ def main() -> None:
         dev_parts = list(pool.map(lambda m: run_device(m, args.quick), DEVICE_MEMORIES))
     # One at a time: these measure CPU seconds, which two runs at once would disturb.
     sys_records = [rec for sim in SYSTEM_SIMS for rec in run_system(sim, args.quick)]
+    api_records = bench_dma_api.measure()
     records = [rec for part in parts for rec in part]
     dev_records = [rec for part in dev_parts for rec in part]
     path = Path(BUILD_DIR / "bench.json")
-    path.write_text(json.dumps(records + dev_records + sys_records, indent=1) + "\n")
+    path.write_text(json.dumps(records + dev_records + sys_records + api_records, indent=1) + "\n")
     print(table(records))
     print()
     print(device_table(dev_records))
     print()
     print(system_table(sys_records))
-    total = len(records) + len(dev_records) + len(sys_records)
+    print()
+    print(bench_dma_api.table(api_records))
+    total = len(records) + len(dev_records) + len(sys_records) + len(api_records)
     print(f"\n{total} measurements written to {path}")
 
 
