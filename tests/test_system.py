@@ -16,3 +16,14 @@ def test_system(bench: Callable[..., None]) -> None:
         parameters=PARAMS,
         extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
     )
+
+
+def test_system_dma_map(bench: Callable[..., None]) -> None:
+    """The DMA-mapping API (sw/kernel/dma) against the RTL: tb/test_system_dma_map.py."""
+    bench(
+        toplevel="dmac",
+        test_module="tb.test_system_dma_map",
+        build_name="system-dma-map-dw64",
+        parameters=PARAMS,
+        extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
+    )
