@@ -12,16 +12,28 @@ from __future__ import annotations
 from typing import Any
 
 import cocotb
+from cocotb.triggers import with_timeout
 
 from sw import dmac_regs as r
+from sw.dmac_desc import SIZE as DESC_SIZE
+from sw.dmac_desc import Descriptor, completion
 from sw.drivers.base.core import BusDmaRegion, Device, DeviceDriver
 from sw.include.linux.dma_mapping import DMA_FROM_DEVICE, DMA_TO_DEVICE
 from sw.init.main import Kernel, start_kernel
 from sw.kernel.dma import mapping as dm
 from sw.kernel.dma.direct import dma_to_phys
-from sw.mm import virt_to_phys
-from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL
+from sw.lib.scatterlist import (
+    SgTable,
+    for_each_sg,
+    sg_alloc_table_from_pages,
+    sg_dma_address,
+    sg_dma_len,
+    vmalloc_to_pages,
+)
+from sw.mm import PAGE_SIZE, virt_to_phys
+from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL, __get_free_pages, free_pages
 from sw.mm.slab import kmalloc
+from sw.mm.vmalloc import vmalloc
 from tb.system_tb import DMA_RANGES, SystemTB
 
 
@@ -45,6 +57,41 @@ async def copy(tb: SystemTB, dev: Device, src: int, dst: int, length: int) -> No
     desc_va, desc_dma = got
     res = await tb.copy(desc_va, desc_dma, src, dst, length)
     assert res.err == r.DmacErr.NONE and res.length == length, res
+    await dm.dma_free_coherent(dev, 4096, desc_va, desc_dma)
+
+
+async def copy_chain(
+    tb: SystemTB, k: Kernel, dev: Device, segments: list[tuple[int, int, int]]
+) -> None:
+    """A chain of descriptors, one per (src, dst, length) segment, in coherent memory,
+    started with one doorbell on channel 0; waits for the interrupt and checks each
+    descriptor's written-back status."""
+    got = await dm.dma_alloc_coherent(dev, 4096)
+    assert got is not None
+    desc_va, desc_dma = got
+    for i, (src, dst, length) in enumerate(segments):
+        last = i == len(segments) - 1
+        nxt = 0 if last else desc_dma + (i + 1) * DESC_SIZE
+        desc = Descriptor(src=src, dst=dst, length=length, next=nxt, irq=last, last=last)
+        k.platform.write(desc_va + i * DESC_SIZE, desc.pack())
+    tb._irq_event.clear()
+    tb._irq_status = 0
+    ch = r.chan_reg
+    await tb.reg_write(ch(0, r.DMAC_CHAN_DESC_LO_OFFSET), desc_dma & 0xFFFF_FFFF)
+    await tb.reg_write(ch(0, r.DMAC_CHAN_DESC_HI_OFFSET), desc_dma >> 32)
+    await tb.reg_write(ch(0, r.DMAC_CHAN_IRQ_ENABLE_OFFSET), 0b1111)
+    await tb.reg_write(ch(0, r.DMAC_CHAN_CTRL_OFFSET), 1 << r.DMAC_CHAN_CTRL_START_LSB)
+    stopped = (
+        1 << r.DMAC_CHAN_IRQ_STATUS_END_LSB
+        | 1 << r.DMAC_CHAN_IRQ_STATUS_ERR_LSB
+        | 1 << r.DMAC_CHAN_IRQ_STATUS_ABORTED_LSB
+    )
+    while not tb._irq_status & stopped:
+        await with_timeout(tb._irq_event.wait(), 2000, "us")
+        tb._irq_event.clear()
+    for i, (_, _, length) in enumerate(segments):
+        done = completion(k.platform.read(desc_va + i * DESC_SIZE, DESC_SIZE))
+        assert done.done and done.err == r.DmacErr.NONE and done.moved == length, (i, done)
     await dm.dma_free_coherent(dev, 4096, desc_va, desc_dma)
 
 
@@ -131,4 +178,100 @@ async def test_stale_read_named_by_debug(dut: Any, variant: str) -> None:
         assert k.platform.read(dst, length) == new
         assert len(k.dma_debug.errors) == 1
     assert tb.map.read(virt_to_phys(dst), length) == new
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(coherent=[False, True])
+async def test_vmalloc_scatterlist(dut: Any, coherent: bool) -> None:
+    """A vmalloc buffer over physically scattered pages: dma_map_single refuses it (and
+    dma-debug names it); mapped page by page with sg_alloc_table_from_pages and
+    dma_map_sgtable it is copied by one descriptor per DMA segment, one doorbell."""
+    tb, k, dev = await boot(dut, coherent)
+    held = [__get_free_pages(GFP_KERNEL, 0) for _ in range(8)]
+    for va in held[::2]:
+        free_pages(va, 0)  # holes in ZONE_NORMAL: vmalloc's pages land in them
+    npages, offset = 4, 300
+    length = npages * PAGE_SIZE - offset - 500
+    buf = vmalloc(npages * PAGE_SIZE)
+    data = tb.rng.randbytes(npages * PAGE_SIZE)
+    k.platform.write(buf, data)
+    bad = await dm.dma_map_single(dev, buf, length, DMA_TO_DEVICE)
+    assert dm.dma_mapping_error(dev, bad) != 0
+    # debug_dma_map_single reports both, as Linux's: not virt_addr_valid, and vmalloc
+    assert [e.split(": ", 2)[2][:48] for e in k.dma_debug.errors] == [
+        "device driver maps memory from invalid area [add",
+        "device driver maps memory from vmalloc area [add",
+    ]
+    table = SgTable()
+    pages = vmalloc_to_pages(buf + offset, length)
+    assert sg_alloc_table_from_pages(table, pages, offset, length) == 0
+    assert table.orig_nents == npages, "the pages are scattered: one entry each"
+    assert await dm.dma_map_sgtable(dev, table, DMA_TO_DEVICE) == 0
+    dst = kmalloc(4 * PAGE_SIZE, GFP_DMA)
+    old = tb.rng.randbytes(4 * PAGE_SIZE)
+    k.platform.write(dst, old)
+    d = await dm.dma_map_single(dev, dst, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, d) == 0
+    segments, at = [], 0
+    for sg in for_each_sg(table.sgl, table.nents):
+        segments.append((sg_dma_address(sg), d + at, sg_dma_len(sg)))
+        at += sg_dma_len(sg)
+    assert at == length and len(segments) == table.nents
+    await copy_chain(tb, k, dev, segments)
+    await dm.dma_unmap_sgtable(dev, table, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    seen = k.platform.read(dst, 4 * PAGE_SIZE)
+    assert seen[:length] == data[offset : offset + length]
+    assert seen[length:] == old[length:]
+    assert len(k.dma_debug.errors) == 2
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(coherent=[False, True])
+async def test_coherent_buffers(dut: Any, coherent: bool) -> None:
+    """dma_alloc_coherent memory written by the CPU, copied by the device into another
+    coherent allocation, read by the CPU: no map, no sync (uncached for a non-coherent
+    device, snooped for a coherent one)."""
+    tb, k, dev = await boot(dut, coherent)
+    a, b = await dm.dma_alloc_coherent(dev, 8192), await dm.dma_alloc_coherent(dev, 8192)
+    assert a is not None and b is not None
+    data = tb.rng.randbytes(6000)
+    k.platform.write(a[0], data)
+    await copy(tb, dev, a[1] + 100, b[1] + 50, 5000)
+    seen = k.platform.read(b[0], 8192)
+    assert seen[50:5050] == data[100:5100]
+    assert seen[:50] == bytes(50) and seen[5050:] == bytes(8192 - 5050), "zeroed and untouched"
+    assert k.dma_debug.errors == []
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(variant=["bug", "fixed"])
+async def test_uncleaned_source_named_by_debug(dut: Any, variant: str) -> None:
+    """(b) through the API: a driver that writes the source after dma_map_single(TO_DEVICE)
+    leaves the new bytes dirty in the cache; the device copies the old memory contents and
+    dma-debug names the CPU write.  Writing before the map is right."""
+    tb, k, dev = await boot(dut, coherent=False)
+    length = 3000
+    src, dst = kmalloc(4096, GFP_DMA), kmalloc(4096, GFP_DMA)
+    old, new = tb.rng.randbytes(length), tb.rng.randbytes(length)
+    k.platform.write(src, old)
+    if variant == "fixed":
+        k.platform.write(src, new)
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, dst, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    if variant == "bug":
+        k.platform.write(src, new)  # too late: the map's clean has been done
+        assert len(k.dma_debug.errors) == 1 and "writing DMA memory" in k.dma_debug.errors[0]
+    await copy(tb, dev, s, d, length)
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    seen = k.platform.read(dst, length)
+    if variant == "bug":
+        assert seen == old, "expected the device to have copied the old bytes"
+    else:
+        assert seen == new and k.dma_debug.errors == []
     tb.check_protocol()

@@ -1,6 +1,7 @@
 """What the DMA-mapping layers cost in wall-clock time: map + sync + unmap of a 64 KiB
 buffer in each backend (dma-direct, swiotlb bouncing, and dma-iommu once it is built),
-on the CPU model without a simulator (the layers sit on a simulation's path only at map, unmap and sync).
+on the CPU model without a simulator (the layers sit on a simulation's path only at map,
+unmap and sync).
 
 ``.venv/bin/python -m tools.bench_dma_api`` prints the table; ``make bench`` includes it.
 """
