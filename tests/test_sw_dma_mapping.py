@@ -34,7 +34,14 @@ from sw.lib.scatterlist import (
     sg_set_buf,
     vmalloc_to_pages,
 )
-from sw.mm import PAGE_SIZE, is_vmalloc_addr, page_to_phys, virt_to_page, virt_to_phys
+from sw.mm import (
+    PAGE_SIZE,
+    is_vmalloc_addr,
+    page_to_phys,
+    virt_to_page,
+    virt_to_phys,
+    vmalloc_to_page,
+)
 from sw.mm.dmapool import dma_pool_alloc, dma_pool_create, dma_pool_destroy, dma_pool_free
 from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL, MAX_ORDER, __get_free_pages, free_pages
 from sw.mm.slab import KMALLOC_MAX_SIZE, KmallocTooLarge, kfree, kmalloc, ksize
@@ -321,5 +328,25 @@ def test_dma_debug_off() -> None:
         buf = vmalloc(2 * PAGE_SIZE)
         assert await dm.dma_map_single(dev, buf, 8192, DMA_TO_DEVICE) == DMA_MAPPING_ERROR
         assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_debug_names_text_rodata_and_stack_through_the_api() -> None:
+    async def body() -> None:
+        k, _, _, dev = machine()
+        for va in (k.kernel_text_addr() + 256, k.rodata_addr()):
+            addr = await dm.dma_map_single(dev, va, 64, DMA_TO_DEVICE)
+            assert dm.dma_mapping_error(dev, addr) == 0
+            await dm.dma_unmap_single(dev, addr, 64, DMA_TO_DEVICE)
+        assert len(k.dma_debug.errors) == 2
+        assert all("kernel text or rodata" in e for e in k.dma_debug.errors)
+        local = k.stack_alloc(64)  # a vmapped stack: dma_map_single refuses it
+        assert await dm.dma_map_single(dev, local, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR
+        addr = await dm.dma_map_page(
+            dev, vmalloc_to_page(local), local % PAGE_SIZE, 64, DMA_TO_DEVICE
+        )
+        assert dm.dma_mapping_error(dev, addr) == 0
+        assert any("from stack" in e for e in k.dma_debug.errors), k.dma_debug.errors
 
     run(body())
