@@ -50,12 +50,15 @@ async def boot(dut: Any, coherent: bool, **kw: Any) -> tuple[SystemTB, Kernel, D
     return tb, k, dev
 
 
-async def copy(tb: SystemTB, dev: Device, src: int, dst: int, length: int) -> None:
-    """One descriptor in coherent memory from ``src`` to ``dst`` (DMA addresses)."""
+async def copy(
+    tb: SystemTB, dev: Device, src: int, dst: int, length: int, during: Any = None
+) -> None:
+    """One descriptor in coherent memory from ``src`` to ``dst`` (DMA addresses);
+    ``during`` is awaited right after the doorbell (CPU activity during the transfer)."""
     got = await dm.dma_alloc_coherent(dev, 4096)
     assert got is not None
     desc_va, desc_dma = got
-    res = await tb.copy(desc_va, desc_dma, src, dst, length)
+    res = await tb.copy(desc_va, desc_dma, src, dst, length, during=during)
     assert res.err == r.DmacErr.NONE and res.length == length, res
     await dm.dma_free_coherent(dev, 4096, desc_va, desc_dma)
 
@@ -274,4 +277,96 @@ async def test_uncleaned_source_named_by_debug(dut: Any, variant: str) -> None:
         assert seen == old, "expected the device to have copied the old bytes"
     else:
         assert seen == new and k.dma_debug.errors == []
+    tb.check_protocol()
+
+
+def _differ_from(new: bytes, old: bytes) -> bytes:
+    """``new`` with every byte that happens to equal ``old`` changed, so a count of wrong
+    bytes is exact."""
+    return bytes(n ^ 0x5A if n == o else n for n, o in zip(new, old, strict=True))
+
+
+@cocotb.test()
+@cocotb.parametrize(variant=["bug", "fixed"])
+async def test_prefetch_and_wrong_unmap_direction(dut: Any, variant: str) -> None:
+    """(c) through the API: while the device writes a FROM_DEVICE buffer the CPU reads a
+    variable right after it and the prefetcher pulls the buffer's last lines in, with the
+    old bytes.  Only the unmap-time invalidate drops them: a driver that unmaps with
+    DMA_TO_DEVICE gets none (arm64 does nothing for the CPU then), reads stale lines, and
+    dma-debug reports the different direction."""
+    tb, k, dev = await boot(dut, coherent=False, prefetch_lines=2)
+    length, line = 2048, 64
+    src, page = kmalloc(4096, GFP_DMA), __get_free_pages(GFP_DMA, 0)
+    old = tb.rng.randbytes(4096)
+    new = _differ_from(tb.rng.randbytes(length), old[:length])
+    k.platform.write(src, new)
+    tb.map.write(virt_to_phys(page), old)  # a page with nothing of it cached
+    k.raw_platform.dcache_inval_poc(page, page + 4096)
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, page, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    last_line = virt_to_phys(page) + length - line
+
+    async def touch_neighbour() -> None:
+        k.platform.read(page + length, 4)  # its own line: no report
+        assert tb.cpu.cache.contains(last_line), "no prefetch of the buffer's last line"
+
+    await copy(tb, dev, s, d, length, during=touch_neighbour())
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    wrong_dir = DMA_TO_DEVICE if variant == "bug" else DMA_FROM_DEVICE
+    await dm.dma_unmap_single(dev, d, length, wrong_dir)
+    seen = k.platform.read(page, length)
+    assert tb.map.read(virt_to_phys(page), length) == new, "the device's write is in memory"
+    if variant == "bug":
+        wrong = [i for i in range(length) if seen[i] != new[i]]
+        assert wrong and min(wrong) >= length - 2 * line, wrong
+        assert seen[length - 2 * line :] == old[length - 2 * line : length]
+        assert len(k.dma_debug.errors) == 1
+        assert "frees DMA memory with different direction" in k.dma_debug.errors[0]
+    else:
+        assert seen == new and k.dma_debug.errors == []
+    assert k.platform.read(page + length, 4096 - length) == old[length:]
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(variant=["bug", "fixed"])
+async def test_shared_cache_line_named_by_debug(dut: Any, variant: str) -> None:
+    """(d) through the API: a FROM_DEVICE buffer starting 32 bytes into a cache line whose
+    first half is a variable the CPU writes during the transfer.  The unmap's invalidate
+    must clean that partial line, which writes the CPU's stale copy of the buffer's first
+    32 bytes over the device's data; dma-debug reports the CPU write to a cache line of a
+    mapping the device owns.  A buffer on its own lines (ARCH_DMA_MINALIGN) is right."""
+    tb, k, dev = await boot(dut, coherent=False)
+    length, line = 1024, 64
+    offset = 32 if variant == "bug" else line
+    src, page = kmalloc(4096, GFP_DMA), __get_free_pages(GFP_DMA, 0)
+    old = tb.rng.randbytes(4096)
+    new = _differ_from(tb.rng.randbytes(length), old[offset : offset + length])
+    k.platform.write(src, new)
+    tb.map.write(virt_to_phys(page), old)
+    k.raw_platform.dcache_inval_poc(page, page + 4096)
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, page + offset, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    neighbour = b"NEIGHBOUR-WRITTEN-BY-THE-CPU-32B"
+
+    async def write_neighbour() -> None:
+        k.platform.write(page, neighbour)  # bytes [0, 32) of the page
+
+    await copy(tb, dev, s, d, length, during=write_neighbour())
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    seen = k.platform.read(page + offset, length)
+    if variant == "bug":
+        wrong = [i for i in range(length) if seen[i] != new[i]]
+        assert wrong == list(range(32)), wrong
+        assert seen[:32] == old[32:64], "the corruption is the CPU's stale copy"
+        assert len(k.dma_debug.errors) == 1
+        assert "cpu writing DMA memory the device owns" in k.dma_debug.errors[0]
+    else:
+        assert seen == new and k.dma_debug.errors == []
+    assert k.platform.read(page, 32) == neighbour, "the CPU's variable was lost"
+    end = offset + length
+    assert k.platform.read(page + end, 4096 - end) == old[end:]
     tb.check_protocol()
