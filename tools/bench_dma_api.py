@@ -48,14 +48,13 @@ def _machine(cmdline: str, coherent: bool, iommu: bool) -> tuple[Kernel, Device,
 
 async def _setup_iommu(k: Kernel, dev: Device) -> None:
     from sw.drivers.iommu.dma_iommu import iommu_setup_dma_ops
-
     from sw.drivers.iommu.iommu import IommuDriver
 
     pages = k.zones["DMA"][0]
     drv = await IommuDriver.probe(k.raw_platform, IOMMU_REGS, pages)
     dom = drv.alloc_domain(strict=True)
     await drv.attach_device(dom, STREAM)
-    await iommu_setup_dma_ops(dev, drv, dom)
+    iommu_setup_dma_ops(dev, drv, dom)
 
 
 async def _one_round(k: Kernel, dev: Device, va: int) -> None:
