@@ -14,8 +14,8 @@ business.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 # What an interrupt handler returns (include/linux/irqreturn.h).
 IRQ_NONE = 0
@@ -105,3 +105,32 @@ class Platform(Protocol):
     async def delay(self, cycles: int) -> None:
         """Let ``cycles`` clock cycles of simulated time pass (``udelay``, polling loops)."""
         ...
+
+    # -- other contexts: kernel threads, tasklets, and what they wait on ------------------------
+
+    def start_soon(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coro`` concurrently with the caller (``kthread_run``; a tasklet's softirq
+        context).  Returns a handle with ``done()`` and ``cancel()``."""
+        ...
+
+    def new_event(self) -> PlatformEvent:
+        """An event for one context to wait on and another to set (a wait queue's
+        condition, ``struct completion``)."""
+        ...
+
+    async def wait_event_timeout(self, event: PlatformEvent, timeout_ns: int) -> bool:
+        """Wait until ``event`` is set or ``timeout_ns`` of simulated time have passed
+        (``wait_event_timeout``); True if it was set."""
+        ...
+
+
+class PlatformEvent(Protocol):
+    """What :meth:`Platform.new_event` returns."""
+
+    def set(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+    def wait(self) -> Awaitable[Any]: ...

@@ -27,3 +27,15 @@ def test_system_dma_map(bench: Callable[..., None]) -> None:
         parameters=PARAMS,
         extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
     )
+
+
+def test_system_dmaengine(bench: Callable[..., None]) -> None:
+    """dmaengine and the controller's driver (sw/drivers/dma) against the RTL:
+    tb/test_system_dmaengine.py."""
+    bench(
+        toplevel="dmac",
+        test_module="tb.test_system_dmaengine",
+        build_name="system-dmaengine-dw64",
+        parameters=PARAMS,
+        extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
+    )

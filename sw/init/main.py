@@ -206,6 +206,9 @@ def _parse_cmdline(cmdline: str) -> dict[str, str]:
 def start_kernel(platform: Platform, cmdline: str = "") -> Kernel:
     """Boot a kernel on ``platform`` and make it :func:`current`."""
     global _current
+    from sw.drivers.dma.dmaengine import dma_devices_reset
+
+    dma_devices_reset()  # a new boot starts with no DMA device registered
     _current = Kernel(platform, cmdline)
     log.info("kernel booted: %s", cmdline or "(no command line)")
     return _current

@@ -530,3 +530,44 @@ class Cpu:
             from cocotb.triggers import ClockCycles
 
             await ClockCycles(self.clock, cycles)
+
+    # -- other contexts: cocotb tasks in a simulation, asyncio tasks without a clock ---------
+
+    def start_soon(self, coro: Any) -> Any:
+        """Run ``coro`` concurrently (``kthread_run``, a tasklet's context): a cocotb task
+        when the Cpu has a clock, an asyncio task otherwise (pure-Python use)."""
+        if self.clock is None:
+            import asyncio
+
+            return asyncio.get_running_loop().create_task(coro)
+        import cocotb
+
+        return cocotb.start_soon(coro)
+
+    def new_event(self) -> Any:
+        """An event with ``set``/``clear``/``is_set``/``wait`` (cocotb's or asyncio's)."""
+        if self.clock is None:
+            import asyncio
+
+            return asyncio.Event()
+        from cocotb.triggers import Event
+
+        return Event()
+
+    async def wait_event_timeout(self, event: Any, timeout_ns: int) -> bool:
+        """Wait for ``event`` at most ``timeout_ns`` of simulated time (wall-clock time
+        without a clock); True if it was set."""
+        if event.is_set():
+            return True
+        if self.clock is None:
+            import asyncio
+
+            try:
+                await asyncio.wait_for(event.wait(), timeout_ns / 1e9)
+            except TimeoutError:
+                return False
+            return True
+        from cocotb.triggers import First, Timer
+
+        await First(event.wait(), Timer(max(1, timeout_ns), unit="ns"))
+        return bool(event.is_set())

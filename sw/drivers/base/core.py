@@ -45,6 +45,7 @@ class Device:
     segment_boundary_mask: int = DMA_BIT_MASK(32)
     min_align_mask: int = 0
     iommu_domain: Any = None
+    of_node: Any = None  # sw.include.linux.of.DeviceNode: dmas / dma-names
     extra: dict[str, Any] = field(default_factory=dict)
 
 
