@@ -34,7 +34,7 @@ def test_system_dmaengine(bench: Callable[..., None]) -> None:
     tb/test_system_dmaengine.py."""
     bench(
         toplevel="dmac",
-        test_module="tb.test_system_dmaengine",
+        test_module=["tb.test_system_dmaengine", "tb.test_system_dmatest"],
         build_name="system-dmaengine-dw64",
         parameters=PARAMS,
         extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},

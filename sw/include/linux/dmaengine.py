@@ -61,6 +61,7 @@ DMA_INTERRUPT = DmaTransactionType.DMA_INTERRUPT
 DMA_PRIVATE = DmaTransactionType.DMA_PRIVATE
 DMA_SLAVE = DmaTransactionType.DMA_SLAVE
 DMA_CYCLIC = DmaTransactionType.DMA_CYCLIC
+DMA_COMPLETION_NO_ORDER = DmaTransactionType.DMA_COMPLETION_NO_ORDER
 
 
 class DmaTransferDirection(enum.IntEnum):
