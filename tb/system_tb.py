@@ -18,7 +18,51 @@ would have it:
   the controller's registers through the AXI4-Lite master (uncached MMIO at
   ``DMAC_REGS``), the IOMMU's registers at ``IOMMU_REGS``, and the
   controller's ``irq`` output as interrupt ``DMAC_IRQ``;
-* the AXI4 and AXI4-Lite protocol checkers and random stalls on every channel.
+* the AXI4 and AXI4-Lite protocol checkers and random stalls on every channel;
+* optionally (``peripherals=True``) two request-line devices of
+  :mod:`tb.models.peripherals`, see below.
+
+Peripherals.  ``SystemTB(dut, peripherals=True)`` attaches a
+:class:`~tb.models.peripherals.UartModel` (``tb.uart``) and an
+:class:`~tb.models.peripherals.AdcModel` (``tb.adc``) on one
+:class:`~tb.models.peripherals.RequestLines` (``tb.lines``), which drives the
+dut's ``dma_req_*`` and hands the devices ``dma_ack``/``dma_tc``:
+
+* UART (``tb.uart``): FIFO register at ``UART_REGS`` (writes go to the transmitter,
+  reads come from the receiver), request lines ``UART_TX_REQ`` (transmitter, MEM2DEV)
+  and ``UART_RX_REQ`` (receiver, DEV2MEM); by default 1-byte characters
+  (``UART_WIDTH``), 16-deep FIFOs, burst requests of ``UART_MAXBURST`` = 4 elements,
+  one character every 16 cycles on the wire (``tb.uart.tx_log``, ``tb.uart.rx_feed``);
+* ADC (``tb.adc``): FIFO register at ``ADC_REGS`` (read only), request line
+  ``ADC_REQ`` (DEV2MEM); 2-byte samples (``ADC_WIDTH``) counting 0, 1, 2, ..., a
+  16-deep FIFO, ``ADC_MAXBURST`` = 4, one sample every 8 cycles once
+  ``tb.adc.start(n)`` has been called.
+
+Each FIFO register is at offset 0 of its ``PERIPH_SIZE`` window, which is a device
+region of the one physical map: the controller's AXI master reaches it at the bus
+address equal to the physical address, and the CPU through ``readl``/``writel``.
+The windows sit beside ``DMAC_REGS``/``IOMMU_REGS``, outside the ``dma-ranges``
+window (which only moves the low DRAM), so the bus address of a FIFO is its CPU
+physical address with or without ``dma_ranges``: that is what Linux's
+``dma_map_resource`` returns under dma-direct (it does not apply ``dma-ranges``), the
+address a dmaengine client puts in ``dma_slave_config.dst_addr``/``src_addr``, and the
+usual SoC layout (``dma-ranges`` describes the DRAM window of the bus; peripherals on
+the same interconnect keep their addresses).  An SoC whose peripheral window is
+offset too (BCM2835's 0x7E00_0000 bus alias) is not modelled.  With ``iommu`` every
+burst goes through the IOMMU, so the FIFO must be mapped there
+(``dma_map_resource`` through dma-iommu gives an IOVA whose page maps the FIFO's).
+
+The CPU's ``readl``/``writel`` of a FIFO register move one element in the low bytes of
+the 32-bit access (a 32-bit register holding an 8-bit character, like PL011's UARTDR;
+upper bits of a write are ignored), and are not the controller's: they do not count
+against the request line's pacing checks.  They do not take part in the handshake
+either, so a request the device raised before stays up until the controller serves
+it: do not mix CPU access and DMA on one line while a channel may serve it.
+``peripherals`` may also be a dict ``{"uart": {...}, "adc": {...}}`` of keyword
+overrides for the models (``width``, ``tx_cycles_per_elem``, ``maxburst``, ...; not
+the base or the lines); read the element width and burst back from ``tb.uart`` /
+``tb.adc`` then.  Without ``peripherals`` the request lines are held at 0 as before
+and nothing else changes.
 
 The CPU is the :class:`sw.platform.Platform` that the software in ``sw/`` is
 given.  The bench's own helpers for writing a descriptor and starting a
@@ -49,6 +93,7 @@ from tb.models.axi_memory import AxiMemory, pause_pattern
 from tb.models.cpu import Cpu
 from tb.models.iommu import Iommu
 from tb.models.memory_map import MemoryMap
+from tb.models.peripherals import REGION_SIZE, AdcModel, PacedDevice, RequestLines, UartModel
 
 CLK_NS = 10
 PHYS_BITS = 40
@@ -64,6 +109,30 @@ DMAC_STREAM_ID = 5
 # The interconnect shows the low DRAM to the controller 16 MiB lower than the CPU sees it
 # (a Linux ``dma-ranges`` offset): bus = cpu - 0x0100_0000.  For SystemTB(dma_ranges=...).
 DMA_RANGES = [(0x3F00_0000, DRAM_BASE, DRAM_SIZE)]
+# Request-line devices (SystemTB(peripherals=True)): FIFO register at offset 0 of each window.
+UART_REGS = 0x1002_0000  # UART FIFO register: writes go to TX, reads come from RX
+ADC_REGS = 0x1003_0000  # ADC sample FIFO register (read only)
+PERIPH_SIZE = REGION_SIZE  # bytes of each device window
+UART_TX_REQ = 0  # request line of the UART transmitter (MEM2DEV)
+UART_RX_REQ = 1  # request line of the UART receiver (DEV2MEM)
+ADC_REQ = 2  # request line of the ADC (DEV2MEM)
+UART_WIDTH = 1  # default element width in bytes (dma_slave_config's addr_width)
+UART_MAXBURST = 4  # default burst threshold of both UART FIFOs (maxburst, in elements)
+ADC_WIDTH = 2
+ADC_MAXBURST = 4
+UART_DEFAULTS: dict[str, Any] = {
+    "width": UART_WIDTH,
+    "tx_depth": 16,
+    "tx_maxburst": UART_MAXBURST,
+    "rx_depth": 16,
+    "rx_maxburst": UART_MAXBURST,
+}
+ADC_DEFAULTS: dict[str, Any] = {
+    "width": ADC_WIDTH,
+    "depth": 16,
+    "maxburst": ADC_MAXBURST,
+    "cycles_per_sample": 8,
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +143,39 @@ class CopyResult:
     length: int
     err_addr: int
     cycles: int
+
+
+class CpuFifoPort:
+    """The CPU's route to a request-line device's FIFO register (module docstring): a
+    ``readl``/``writel`` (or ``readq``/``writeq``) of at least the element width moves one
+    element in its low bytes; the pacing bookkeeping of the device's request lines is left
+    as it was, since the access is not the controller's.  Anything else goes to the model
+    as it is (which records it as an error)."""
+
+    def __init__(self, device: PacedDevice) -> None:
+        self.device = device
+
+    def _untracked(self, access: Any) -> Any:
+        dev = self.device
+        moved = [(port, port.moved) for port in dev.ports]
+        check, dev.check_pacing = dev.check_pacing, False
+        try:
+            return access()
+        finally:
+            dev.check_pacing = check
+            for port, count in moved:
+                port.moved = count
+
+    def mmio_read(self, addr: int, size: int) -> int:
+        width = self.device.width
+        n = width if size >= width and addr % size == 0 else size
+        return int(self._untracked(lambda: self.device.mmio_read(addr, n)))
+
+    def mmio_write(self, addr: int, value: int, size: int) -> None:
+        width = self.device.width
+        if size >= width and addr % size == 0:
+            size, value = width, value & ((1 << 8 * width) - 1)
+        self._untracked(lambda: self.device.mmio_write(addr, value, size))
 
 
 class SystemTB:
@@ -92,6 +194,7 @@ class SystemTB:
         checkers: bool = True,
         seed: int | None = None,
         dma_ranges: list[tuple[int, int, int]] | None = None,
+        peripherals: bool | dict[str, dict[str, Any]] = False,
     ) -> None:
         self.dut = dut
         self.dma_ranges = dma_ranges
@@ -139,6 +242,11 @@ class SystemTB:
             seed=self.rng.getrandbits(32),
         )
         self.cpu.attach_irq(DMAC_IRQ, dut.irq)
+        self.lines: RequestLines | None = None
+        self.uart: UartModel | None = None
+        self.adc: AdcModel | None = None
+        if peripherals:
+            self._attach_peripherals({} if peripherals is True else dict(peripherals))
         # Physical pages for the software: all of both RAM blocks.
         self.pages = PageAllocator(DRAM_BASE, DRAM_SIZE)
         self.high_pages = PageAllocator(HIGH_BASE, HIGH_SIZE)
@@ -154,6 +262,34 @@ class SystemTB:
         self._irq_status = 0
         self.doorbell_ns = 0.0  # when the last start() wrote CTRL.START
 
+    def _attach_peripherals(self, overrides: dict[str, dict[str, Any]]) -> None:
+        """The UART and the ADC on their request lines, in the map and in the CPU's MMIO."""
+        unknown = set(overrides) - {"uart", "adc"}
+        if unknown:
+            raise ValueError(f"peripherals: unknown device(s) {sorted(unknown)}")
+        dut = self.dut
+        self.lines = RequestLines(dut, len(dut.dma_req_burst), reset=dut.rst)
+        self.uart = UartModel(
+            self.lines,
+            UART_REGS,
+            tx_line=UART_TX_REQ,
+            rx_line=UART_RX_REQ,
+            **{**UART_DEFAULTS, **overrides.get("uart", {})},
+        )
+        self.adc = AdcModel(
+            self.lines, ADC_REGS, line=ADC_REQ, **{**ADC_DEFAULTS, **overrides.get("adc", {})}
+        )
+        for base, device, name in ((UART_REGS, self.uart, "uart"), (ADC_REGS, self.adc, "adc")):
+            self.map.add_mmio(base, PERIPH_SIZE, device, name)  # what the controller reaches
+            # The same region for the CPU.  Cpu.add_mmio_window would also enter a CPU-only
+            # window in the map, which the device region already covers (the map refuses
+            # the overlap): add the CPU's route with the map detached.
+            memory_map, self.cpu.memory_map = self.cpu.memory_map, None
+            try:
+                self.cpu.add_mmio_window(base, PERIPH_SIZE, CpuFifoPort(device), name)
+            finally:
+                self.cpu.memory_map = memory_map
+
     def _set_backpressure(self, probability: float) -> None:
         self.port.set_backpressure(probability)
         w, rd = self.axil.write_if, self.axil.read_if
@@ -168,6 +304,12 @@ class SystemTB:
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 2)
         self.cpu.request_irq(DMAC_IRQ, self._dmac_irq, "dmac")
+
+    @property
+    def irq_status(self) -> int:
+        """Channel 0's IRQ_STATUS bits the interrupt handler acknowledged since the last
+        :meth:`start`."""
+        return self._irq_status
 
     def check_protocol(self) -> None:
         assert self.axi_checker is not None and self.axil_checker is not None

@@ -2,9 +2,11 @@
 bench's CPU, the controller programmed at register level with the addresses the API gave.
 
 The controller's bus port has the bench's ``dma-ranges`` offset, so every DMA address is
-``phys_to_dma`` of the buffer, not its physical address.  Each test checks every byte the
-device wrote against the reference, the bytes around the buffers that must not change,
-what dma-debug reported, and the AXI protocol.
+``phys_to_dma`` of the buffer, not its physical address; with ``iommu`` the controller sits
+behind the IOMMU instead (dma-iommu's ops, a strict domain) and gets IOVAs.  Each test
+checks every byte the device wrote against the reference, the bytes around the buffers
+that must not change, the interrupt status (DONE and END, nothing else), what dma-debug
+reported, and the AXI protocol.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import cocotb
-from cocotb.triggers import with_timeout
+from cocotb.triggers import ClockCycles, with_timeout
 
 from sw import dmac_regs as r
 from sw.dmac_desc import SIZE as DESC_SIZE
@@ -20,10 +22,15 @@ from sw.dmac_desc import Descriptor, completion
 from sw.drivers.base.core import BusDmaRegion, Device, DeviceDriver
 from sw.drivers.iommu.dma_iommu import iommu_setup_dma_ops
 from sw.drivers.iommu.iommu import IommuDriver
-from sw.include.linux.dma_mapping import DMA_FROM_DEVICE, DMA_TO_DEVICE
+from sw.include.linux.dma_mapping import (
+    DMA_FROM_DEVICE,
+    DMA_MAPPING_ERROR,
+    DMA_TO_DEVICE,
+    ENOMEM,
+)
 from sw.init.main import Kernel, start_kernel
 from sw.kernel.dma import mapping as dm
-from sw.kernel.dma.direct import dma_to_phys
+from sw.kernel.dma.direct import SIZE_MAX, dma_to_phys, phys_to_dma
 from sw.lib.scatterlist import (
     SgTable,
     for_each_sg,
@@ -32,37 +39,110 @@ from sw.lib.scatterlist import (
     sg_dma_len,
     vmalloc_to_pages,
 )
-from sw.mm import PAGE_SIZE, virt_to_phys
+from sw.mm import PAGE_SIZE, is_vmalloc_addr, virt_to_phys
 from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL, __get_free_pages, free_pages
 from sw.mm.slab import kmalloc
 from sw.mm.vmalloc import vmalloc
-from tb.system_tb import DMA_RANGES, DMAC_STREAM_ID, IOMMU_REGS, SystemTB
+from tb.models.peripherals import pack
+from tb.system_tb import (
+    ADC_MAXBURST,
+    ADC_REGS,
+    ADC_REQ,
+    ADC_WIDTH,
+    DMA_RANGES,
+    DMAC_STREAM_ID,
+    IOMMU_REGS,
+    UART_MAXBURST,
+    UART_REGS,
+    UART_TX_REQ,
+    UART_WIDTH,
+    SystemTB,
+)
+
+IRQ_OK = 1 << r.DMAC_CHAN_IRQ_STATUS_DONE_LSB | 1 << r.DMAC_CHAN_IRQ_STATUS_END_LSB
 
 
-async def boot(dut: Any, coherent: bool, **kw: Any) -> tuple[SystemTB, Kernel, Device]:
-    tb = SystemTB(dut, coherent=coherent, dma_ranges=DMA_RANGES, **kw)
+async def boot(
+    dut: Any, coherent: bool, *, iommu: bool = False, cmdline: str = "swiotlb=1024", **kw: Any
+) -> tuple[SystemTB, Kernel, Device]:
+    """The system bench with the kernel booted on its CPU and the controller's device.
+    Without ``iommu``: the bus port's dma-ranges and the matching ``dma_range_map``
+    (dma-direct).  With ``iommu``: behind the IOMMU (its output is physical, so no
+    dma-ranges) in a strict domain, with dma-iommu's ops (``dev.dma_ops``)."""
+    if iommu:
+        tb = SystemTB(dut, coherent=coherent, iommu=True, **kw)
+    else:
+        tb = SystemTB(dut, coherent=coherent, dma_ranges=DMA_RANGES, **kw)
     await tb.reset()
-    k = start_kernel(tb.cpu, "swiotlb=1024")
-    dev = Device(
-        "dmac0",
-        driver=DeviceDriver("dmac"),
-        dma_range_map=[BusDmaRegion(cpu, bus, size) for bus, cpu, size in DMA_RANGES],
-        dma_coherent=coherent,
-    )
+    k = start_kernel(tb.cpu, cmdline)
+    if iommu:
+        drv = await IommuDriver.probe(tb.cpu, IOMMU_REGS, k.zones["DMA"][0])
+        dom = drv.alloc_domain(strict=True)
+        await drv.attach_device(dom, DMAC_STREAM_ID)
+        dev = Device("dmac0", driver=DeviceDriver("dmac"), dma_coherent=coherent)
+        iommu_setup_dma_ops(dev, drv, dom)
+    else:
+        dev = Device(
+            "dmac0",
+            driver=DeviceDriver("dmac"),
+            dma_range_map=[BusDmaRegion(cpu, bus, size) for bus, cpu, size in DMA_RANGES],
+            dma_coherent=coherent,
+        )
     return tb, k, dev
 
 
+def iova_to_phys(dev: Device, addr: int) -> int:
+    """Where the IOMMU's page tables send ``addr`` (dma-iommu devices only)."""
+    ops = dev.dma_ops
+    return int(ops.driver.iova_to_phys(ops.domain, addr))
+
+
+def chan_cfg(flow: r.DmacFlow, line: int, width: int, maxburst: int) -> int:
+    """CHAN.CFG for a device transfer (docs/registers.md): FLOW, REQ line, DEV_WIDTH as
+    log2 of the element width, MAXBURST in elements; FIXED bursts on the FIFO register."""
+    return (
+        int(flow) << r.DMAC_CHAN_CFG_FLOW_LSB
+        | line << r.DMAC_CHAN_CFG_REQ_LSB
+        | (width.bit_length() - 1) << r.DMAC_CHAN_CFG_DEV_WIDTH_LSB
+        | maxburst << r.DMAC_CHAN_CFG_MAXBURST_LSB
+    )
+
+
 async def copy(
-    tb: SystemTB, dev: Device, src: int, dst: int, length: int, during: Any = None
+    tb: SystemTB,
+    dev: Device,
+    src: int,
+    dst: int,
+    length: int,
+    during: Any = None,
+    cfg: int = 0,
 ) -> None:
     """One descriptor in coherent memory from ``src`` to ``dst`` (DMA addresses);
-    ``during`` is awaited right after the doorbell (CPU activity during the transfer)."""
+    ``during`` is awaited right after the doorbell (CPU activity during the transfer).
+    ``cfg``, if given, is written to channel 0's CFG first (a device transfer) and CFG is
+    back to 0 (memory to memory) afterwards.  The interrupt must say DONE and END only."""
     got = await dm.dma_alloc_coherent(dev, 4096)
     assert got is not None
     desc_va, desc_dma = got
+    cfg_reg = r.chan_reg(0, r.DMAC_CHAN_CFG_OFFSET)
+    if cfg:
+        await tb.reg_write(cfg_reg, cfg)
     res = await tb.copy(desc_va, desc_dma, src, dst, length, during=during)
     assert res.err == r.DmacErr.NONE and res.length == length, res
+    assert tb.irq_status == IRQ_OK, f"IRQ_STATUS {tb.irq_status:#x}: not DONE|END alone"
+    if cfg:
+        await tb.reg_write(cfg_reg, 0)
     await dm.dma_free_coherent(dev, 4096, desc_va, desc_dma)
+
+
+async def until(tb: SystemTB, done: Any, timeout_us: float = 200) -> None:
+    """Wait until ``done()`` holds, checking every 8 cycles."""
+
+    async def poll() -> None:
+        while not done():
+            await ClockCycles(tb.dut.clk, 8)
+
+    await with_timeout(poll(), timeout_us, "us")
 
 
 async def copy_chain(
@@ -94,6 +174,7 @@ async def copy_chain(
     while not tb._irq_status & stopped:
         await with_timeout(tb._irq_event.wait(), 2000, "us")
         tb._irq_event.clear()
+    assert tb.irq_status == IRQ_OK, f"IRQ_STATUS {tb.irq_status:#x}: not DONE|END alone"
     for i, (_, _, length) in enumerate(segments):
         done = completion(k.platform.read(desc_va + i * DESC_SIZE, DESC_SIZE))
         assert done.done and done.err == r.DmacErr.NONE and done.moved == length, (i, done)
@@ -101,26 +182,42 @@ async def copy_chain(
 
 
 @cocotb.test()
-@cocotb.parametrize(coherent=[False, True])
-async def test_kmalloc_copy(dut: Any, coherent: bool) -> None:
-    """kmalloc(GFP_DMA) buffers mapped with dma_map_single: the controller gets
-    phys_to_dma addresses (16 MiB below the physical ones) and copies every byte."""
-    tb, k, dev = await boot(dut, coherent)
+@cocotb.parametrize(coherent=[False, True], iommu=[False, True])
+async def test_kmalloc_copy(dut: Any, coherent: bool, iommu: bool) -> None:
+    """kmalloc buffers mapped with dma_map_single.  dma-direct: GFP_DMA buffers, the
+    controller gets phys_to_dma addresses (16 MiB below the physical ones).  Behind the
+    IOMMU: GFP_KERNEL buffers above 4 GiB, the controller gets IOVAs below 4 GiB that the
+    page tables send to them, nothing bounces.  Every byte copied, the rest untouched;
+    dma_need_sync says the syncs matter only for a non-coherent CPU."""
+    tb, k, dev = await boot(dut, coherent, iommu=iommu)
     length, guard = 3000, 128
-    src, dst = kmalloc(4096, GFP_DMA), kmalloc(4096, GFP_DMA)
+    gfp = GFP_KERNEL if iommu else GFP_DMA
+    src, dst = kmalloc(4096, gfp), kmalloc(4096, gfp)
     new, old = tb.rng.randbytes(length), tb.rng.randbytes(4096)
     k.platform.write(src, new)
     k.platform.write(dst, old)  # dirty in the cache of a non-coherent CPU
     s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
     d = await dm.dma_map_single(dev, dst + guard, length, DMA_FROM_DEVICE)
     assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
-    assert s == virt_to_phys(src) - 0x0100_0000 and d == virt_to_phys(dst) + guard - 0x0100_0000
+    if iommu:
+        assert virt_to_phys(src) >= 1 << 32 and virt_to_phys(dst) >= 1 << 32
+        assert s < 1 << 32 and d < 1 << 32, "IOVAs below the 32-bit mask"
+        assert iova_to_phys(dev, s) == virt_to_phys(src)
+        assert iova_to_phys(dev, d) == virt_to_phys(dst) + guard
+    else:
+        assert s == virt_to_phys(src) - 0x0100_0000
+        assert d == virt_to_phys(dst) + guard - 0x0100_0000
+    assert k.swiotlb.used == 0, "nothing bounced"
+    assert dm.dma_need_sync(dev, s) is (not coherent) and dm.dma_need_sync(dev, d) is (not coherent)
     await copy(tb, dev, s, d, length)
     await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
     await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
     seen = k.platform.read(dst, 4096)
     assert seen[guard : guard + length] == new
     assert seen[:guard] == old[:guard] and seen[guard + length :] == old[guard + length :]
+    assert k.platform.read(src, length) == new, "the source is unchanged"
+    if iommu:
+        assert await dev.dma_ops.driver.read_faults() == []
     assert k.dma_debug.errors == []
     tb.check_protocol()
 
@@ -234,21 +331,181 @@ async def test_vmalloc_scatterlist(dut: Any, coherent: bool) -> None:
 
 
 @cocotb.test()
-@cocotb.parametrize(coherent=[False, True])
-async def test_coherent_buffers(dut: Any, coherent: bool) -> None:
+@cocotb.parametrize(coherent=[False, True], iommu=[False, True])
+async def test_coherent_buffers(dut: Any, coherent: bool, iommu: bool) -> None:
     """dma_alloc_coherent memory written by the CPU, copied by the device into another
     coherent allocation, read by the CPU: no map, no sync (uncached for a non-coherent
-    device, snooped for a coherent one)."""
-    tb, k, dev = await boot(dut, coherent)
+    device, snooped for a coherent one).  Behind the IOMMU the DMA addresses are IOVAs
+    whose page tables reach the allocations' pages."""
+    tb, k, dev = await boot(dut, coherent, iommu=iommu)
     a, b = await dm.dma_alloc_coherent(dev, 8192), await dm.dma_alloc_coherent(dev, 8192)
     assert a is not None and b is not None
+    assert is_vmalloc_addr(a[0]) != coherent, "uncached remap for a non-coherent device"
+    if iommu:
+        for va, handle in (a, b):
+            pa = tb.cpu.vmalloc_to_phys(va) if is_vmalloc_addr(va) else virt_to_phys(va)
+            assert handle != phys_to_dma(dev, pa) and iova_to_phys(dev, handle) == pa
     data = tb.rng.randbytes(6000)
     k.platform.write(a[0], data)
     await copy(tb, dev, a[1] + 100, b[1] + 50, 5000)
     seen = k.platform.read(b[0], 8192)
     assert seen[50:5050] == data[100:5100]
     assert seen[:50] == bytes(50) and seen[5050:] == bytes(8192 - 5050), "zeroed and untouched"
+    assert k.platform.read(a[0], 6000) == data, "the source is unchanged"
+    await dm.dma_free_coherent(dev, 8192, *a)
+    await dm.dma_free_coherent(dev, 8192, *b)
+    if iommu:
+        assert await dev.dma_ops.driver.read_faults() == []
+    assert k.dma_debug.errors == [] and k.dma_debug.dump() == []
+    tb.check_protocol()
+
+
+@cocotb.test()
+async def test_swiotlb_force_bounces_low_buffers(dut: Any) -> None:
+    """swiotlb=force: buffers the 32-bit controller could reach directly (GFP_DMA, below
+    4 GiB) still bounce: the controller is handed swiotlb slots, not the buffers' own bus
+    addresses, writes the slot (not the buffer), and the unmap's copy-back brings the
+    bytes.  A coherent CPU, so dma_need_sync is True only because of the bounce."""
+    tb, k, dev = await boot(dut, True, cmdline="swiotlb=1024,force")
+    length, guard = 3000, 100
+    src, dst = kmalloc(4096, GFP_DMA), kmalloc(4096, GFP_DMA)
+    assert virt_to_phys(src) < 1 << 32 and virt_to_phys(dst) < 1 << 32
+    new, old = tb.rng.randbytes(length), tb.rng.randbytes(4096)
+    k.platform.write(src, new)
+    k.platform.write(dst, old)
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, dst + guard, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    for addr, va in ((s, src), (d, dst + guard)):
+        assert k.swiotlb.is_swiotlb_buffer(dma_to_phys(dev, addr)), "bounced"
+        assert addr != phys_to_dma(dev, virt_to_phys(va)), "not the buffer's own bus address"
+        assert dm.dma_need_sync(dev, addr) is True
+    assert dm.dma_max_mapping_size(dev) == 256 * 1024, "the swiotlb segment limit"
+    await copy(tb, dev, s, d, length)
+    assert tb.map.read(dma_to_phys(dev, d), length) == new, "the controller wrote the slot"
+    assert tb.map.read(virt_to_phys(dst) + guard, length) != new, "not the buffer itself"
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    seen = k.platform.read(dst, 4096)
+    assert seen[guard : guard + length] == new
+    assert seen[:guard] == old[:guard] and seen[guard + length :] == old[guard + length :]
+    assert k.platform.read(src, length) == new
+    assert k.swiotlb.used == 0
     assert k.dma_debug.errors == []
+    tb.check_protocol()
+
+
+@cocotb.test()
+async def test_swiotlb_noforce_refuses_high_buffers(dut: Any) -> None:
+    """swiotlb=noforce: no bounce pool.  A GFP_KERNEL buffer above 4 GiB cannot be mapped
+    for the 32-bit controller (DMA_MAPPING_ERROR, -ENOMEM, nothing tracked by dma-debug,
+    nothing touches it); a GFP_DMA buffer still maps and the controller copies into it."""
+    tb, k, dev = await boot(dut, False, cmdline="swiotlb=noforce")
+    assert k.swiotlb is None
+    assert dm.dma_max_mapping_size(dev) == SIZE_MAX, "nothing to limit a mapping"
+    high = kmalloc(4096, GFP_KERNEL)
+    assert virt_to_phys(high) >= 1 << 32
+    high_old = tb.rng.randbytes(4096)
+    k.platform.write(high, high_old)
+    bad = await dm.dma_map_single(dev, high, 1000, DMA_FROM_DEVICE)
+    assert bad == DMA_MAPPING_ERROR and dm.dma_mapping_error(dev, bad) == -ENOMEM
+    length, guard = 2500, 64
+    src, dst = kmalloc(4096, GFP_DMA), kmalloc(4096, GFP_DMA)
+    new, old = tb.rng.randbytes(length), tb.rng.randbytes(4096)
+    k.platform.write(src, new)
+    k.platform.write(dst, old)
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, dst + guard, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    assert d == phys_to_dma(dev, virt_to_phys(dst) + guard), "direct, no bounce"
+    await copy(tb, dev, s, d, length)
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    seen = k.platform.read(dst, 4096)
+    assert seen[guard : guard + length] == new
+    assert seen[:guard] == old[:guard] and seen[guard + length :] == old[guard + length :]
+    assert k.platform.read(high, 4096) == high_old, "the refused buffer was never touched"
+    assert k.dma_debug.errors == [] and k.dma_debug.dump() == []
+    tb.check_protocol()
+
+
+@cocotb.test()
+@cocotb.parametrize(iommu=[False, True])
+async def test_map_resource_device_fifos(dut: Any, iommu: bool) -> None:
+    """dma_map_resource of device FIFO registers on the system bench's peripherals.
+    The UART's TX FIFO, mapped DMA_FROM_DEVICE (the controller writes it, as rcar-dmac
+    and dma350 map a MEM_TO_DEV dst_addr), is the destination of a MEM2DEV transfer
+    paced by UART_TX_REQ from a dma_map_single'd kmalloc buffer: the wire sends exactly
+    those bytes, after the ones the CPU wrote with writel.  The ADC's FIFO, mapped
+    DMA_TO_DEVICE, is the source of a DEV2MEM transfer paced by ADC_REQ into a
+    FROM_DEVICE buffer.  dma-direct: the FIFOs' DMA addresses are their physical ones (no
+    dma-ranges, as Linux's dma_direct_map_resource).  Behind the IOMMU: IOVAs whose pages
+    map the FIFOs' (the IOMMU maps MMIO like RAM).  No cache maintenance, no dma-debug
+    report (the 'called for RAM address' check stays quiet for MMIO), nothing leaked."""
+    periph = {"uart": {"tx_cycles_per_elem": 4}, "adc": {"cycles_per_sample": 16}}
+    tb, k, dev = await boot(dut, False, iommu=iommu, peripherals=periph)
+    uart, adc = tb.uart, tb.adc
+    assert uart is not None and adc is not None
+    assert uart.width == UART_WIDTH and adc.width == ADC_WIDTH
+    # The CPU reaches the same FIFOs with readl/writel: a prompt out, two characters in.
+    for ch in b"PIO:":
+        await k.platform.writel(ch, UART_REGS)
+    uart.rx_feed(b"ok")
+    await until(tb, lambda: uart.rx_level == 2)
+    assert [await k.platform.readl(UART_REGS) for _ in range(2)] == list(b"ok")
+
+    gfp = GFP_KERNEL if iommu else GFP_DMA
+    length, offset = 203, 5  # not a multiple of the burst, any alignment
+    buf = kmalloc(4096, gfp)
+    page = tb.rng.randbytes(4096)
+    k.platform.write(buf, page)
+    data = page[offset : offset + length]
+    s = await dm.dma_map_single(dev, buf + offset, length, DMA_TO_DEVICE)
+    tx_fifo = await dm.dma_map_resource(dev, UART_REGS, UART_WIDTH, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, tx_fifo) == 0
+    if iommu:
+        assert tx_fifo != UART_REGS and iova_to_phys(dev, tx_fifo) == UART_REGS
+    else:
+        assert tx_fifo == UART_REGS, "dma_map_resource does not apply dma-ranges"
+    mem2dev = chan_cfg(r.DmacFlow.MEM2DEV, UART_TX_REQ, UART_WIDTH, UART_MAXBURST)
+    await copy(tb, dev, s, tx_fifo, length, cfg=mem2dev)
+    await dm.dma_unmap_resource(dev, tx_fifo, UART_WIDTH, DMA_FROM_DEVICE)
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    await until(tb, lambda: len(uart.tx_log) >= 4 + length and not uart.tx_level)
+    await ClockCycles(tb.dut.clk, 64)  # nothing more may arrive
+    assert uart.tx_log == list(b"PIO:" + data), "the wire sent exactly the buffer's bytes"
+    assert sum(sv.moved for sv in uart.tx_port.served) == length, "all through the line"
+    assert k.platform.read(buf, 4096) == page, "the source page is unchanged"
+
+    n, guard = 48, 64
+    nbytes = n * ADC_WIDTH
+    dst = kmalloc(4096, gfp)
+    old = tb.rng.randbytes(4096)
+    k.platform.write(dst, old)
+    d = await dm.dma_map_single(dev, dst + guard, nbytes, DMA_FROM_DEVICE)
+    rx_fifo = await dm.dma_map_resource(dev, ADC_REGS, ADC_WIDTH, DMA_TO_DEVICE)
+    assert dm.dma_mapping_error(dev, d) == 0 and dm.dma_mapping_error(dev, rx_fifo) == 0
+    assert (iova_to_phys(dev, rx_fifo) if iommu else rx_fifo) == ADC_REGS
+
+    async def start_adc() -> None:
+        adc.start(n)  # the channel is running: the FIFO never fills
+
+    dev2mem = chan_cfg(r.DmacFlow.DEV2MEM, ADC_REQ, ADC_WIDTH, ADC_MAXBURST)
+    await copy(tb, dev, rx_fifo, d, nbytes, during=start_adc(), cfg=dev2mem)
+    await dm.dma_unmap_resource(dev, rx_fifo, ADC_WIDTH, DMA_TO_DEVICE)
+    await dm.dma_unmap_single(dev, d, nbytes, DMA_FROM_DEVICE)
+    seen = k.platform.read(dst, 4096)
+    assert seen[guard : guard + nbytes] == pack(range(n), ADC_WIDTH), "samples 0..n-1"
+    assert seen[:guard] == old[:guard] and seen[guard + nbytes :] == old[guard + nbytes :]
+    assert adc.read == list(range(n)) and adc.produced == adc.read
+
+    assert k.swiotlb.used == 0
+    uart.assert_clean()
+    adc.assert_clean()
+    if iommu:
+        assert await dev.dma_ops.driver.read_faults() == []
+    assert not any("called for RAM address" in e for e in k.dma_debug.errors)
+    assert k.dma_debug.errors == [] and k.dma_debug.dump() == []
     tb.check_protocol()
 
 

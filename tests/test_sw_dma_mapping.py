@@ -350,3 +350,157 @@ def test_debug_names_text_rodata_and_stack_through_the_api() -> None:
         assert any("from stack" in e for e in k.dma_debug.errors), k.dma_debug.errors
 
     run(body())
+
+
+def test_dma_need_sync_per_backend() -> None:
+    """dma_need_sync: dma-direct needs the syncs for a non-coherent device and for every
+    swiotlb slot; a coherent device's direct mapping does not; swiotlb=force bounces (and
+    so needs them) even below the mask; dma-iommu needs them only when non-coherent."""
+
+    async def mapped(dev: Device, buf: int) -> int:
+        addr = await dm.dma_map_single(dev, buf, 512, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == 0
+        return addr
+
+    async def body() -> None:
+        k, _, _, dev = machine()
+        assert dm.dma_need_sync(dev, await mapped(dev, kmalloc(512, GFP_DMA))) is True
+
+        k, _, _, dev = machine(coherent=True)
+        low = await mapped(dev, kmalloc(512, GFP_DMA))
+        high = await mapped(dev, kmalloc(512, GFP_KERNEL))  # above the mask: bounced
+        assert not k.swiotlb.is_swiotlb_buffer(dma_to_phys(dev, low))
+        assert k.swiotlb.is_swiotlb_buffer(dma_to_phys(dev, high))
+        assert dm.dma_need_sync(dev, low) is False
+        assert dm.dma_need_sync(dev, high) is True
+
+        k, _, _, dev = machine("swiotlb=1024,force", coherent=True)
+        forced = await mapped(dev, kmalloc(512, GFP_DMA))
+        assert k.swiotlb.is_swiotlb_buffer(dma_to_phys(dev, forced)), "swiotlb=force bounces"
+        assert dm.dma_need_sync(dev, forced) is True
+
+        for coherent in (False, True):
+            k, dev = await iommu_machine(coherent)
+            addr = await mapped(dev, kmalloc(512, GFP_KERNEL))
+            assert not k.swiotlb.used, "behind the IOMMU nothing bounces"
+            assert dm.dma_need_sync(dev, addr) is (not coherent)
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+async def iommu_machine(coherent: bool):  # type: ignore[no-untyped-def]
+    """The kernel with the controller behind the IOMMU model (dma-iommu ops)."""
+    from sw.drivers.iommu.dma_iommu import iommu_setup_dma_ops
+    from sw.drivers.iommu.iommu import IommuDriver
+    from tb.models.iommu import Iommu
+
+    mm = MemoryMap(40)
+    mm.add_ram(LOW, SIZE)
+    mm.add_ram(HIGH, SIZE)
+    cpu = Cpu(mm.mem, mm.ram_ranges(), coherent=coherent, memory_map=mm)
+    cpu.add_mmio_window(0x1001_0000, 0x1000, Iommu(mm.mem, is_ram=mm.is_ram), "iommu")
+    k = start_kernel(cpu, "swiotlb=1024")
+    drv = await IommuDriver.probe(cpu, 0x1001_0000, k.zones["DMA"][0])
+    dom = drv.alloc_domain(strict=True)
+    await drv.attach_device(dom, 5)
+    dev = Device("dmac0", driver=DeviceDriver("dmac"), dma_coherent=coherent)
+    iommu_setup_dma_ops(dev, drv, dom)
+    return k, dev
+
+
+def test_sync_single_range_invalidates_only_the_range() -> None:
+    """Non-coherent dma-direct: dma_sync_single_range_for_cpu(addr, 128, 256) invalidates
+    exactly the lines of [128, 384): the CPU sees the device's bytes there and its own stale
+    lines elsewhere; the range sync for the device and the unmap then leave every byte
+    the device's, the bytes after the mapping the CPU's, and dma-debug silent."""
+
+    async def body() -> None:
+        k, _cpu, mm, dev = machine()
+        buf = kmalloc(4096, GFP_DMA)
+        old, new = bytes([0xA5]) * 4096, bytes(range(256)) * 4
+        k.platform.write(buf, old)  # every line of the buffer cached
+        addr = await dm.dma_map_single(dev, buf, 1024, DMA_FROM_DEVICE)
+        assert dm.dma_mapping_error(dev, addr) == 0
+        mm.write(dma_to_phys(dev, addr), new)  # the device writes memory
+        dm.dma_sync_single_range_for_cpu(dev, addr, 128, 256, DMA_FROM_DEVICE)
+        seen = k.platform.read(buf, 1024)
+        assert seen[128:384] == new[128:384], "the range was invalidated"
+        assert seen[:128] == old[:128] and seen[384:] == old[384:1024], "only the range"
+        dm.dma_sync_single_range_for_device(dev, addr, 128, 256, DMA_FROM_DEVICE)
+        await dm.dma_unmap_single(dev, addr, 1024, DMA_FROM_DEVICE)
+        assert k.platform.read(buf, 1024) == new
+        assert k.platform.read(buf + 1024, 3072) == old[1024:], "beyond the mapping: the CPU's"
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_sync_single_range_swiotlb_copies_only_the_range() -> None:
+    """A bounced BIDIRECTIONAL mapping: the range sync for the CPU copies back only
+    [512, 768) of the slot, the range sync for the device copies in only [1024, 1152);
+    the unmap copies the whole slot back, and the bytes after the mapping never change."""
+
+    async def body() -> None:
+        k, _cpu, mm, dev = machine()
+        buf = kmalloc(4096, GFP_KERNEL)  # above 4 GiB: bounced
+        a, b, c = bytes([0x11]) * 4096, bytes([0x22]) * 2048, bytes([0x33]) * 2048
+        k.platform.write(buf, a)
+        addr = await dm.dma_map_single(dev, buf, 2048, DMA_BIDIRECTIONAL)
+        assert dm.dma_mapping_error(dev, addr) == 0
+        tlb = dma_to_phys(dev, addr)
+        assert k.swiotlb.is_swiotlb_buffer(tlb)
+        mm.write(tlb, b)  # the device writes the whole slot
+        dm.dma_sync_single_range_for_cpu(dev, addr, 512, 256, DMA_BIDIRECTIONAL)
+        assert k.platform.read(buf, 2048) == a[:512] + b[512:768] + a[768:2048]
+        k.platform.write(buf, c)  # the CPU owns the buffer: it rewrites all of it
+        dm.dma_sync_single_range_for_device(dev, addr, 1024, 128, DMA_BIDIRECTIONAL)
+        assert mm.read(tlb, 2048) == b[:1024] + c[1024:1152] + b[1152:], "only the range"
+        await dm.dma_unmap_single(dev, addr, 2048, DMA_BIDIRECTIONAL)
+        assert k.platform.read(buf, 2048) == b[:1024] + c[1024:1152] + b[1152:]
+        assert k.platform.read(buf + 2048, 2048) == a[2048:]
+        assert k.swiotlb.used == 0
+        assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_sync_single_range_debug_checks() -> None:
+    """dma-debug checks a range sync as the single sync at addr + offset: a range running
+    past the mapping's end, a different direction, a TO_DEVICE mapping synced for the
+    device's writes, and an address no mapping contains are each reported once."""
+
+    async def body() -> None:
+        k, _, _, dev = machine()
+        buf = kmalloc(4096, GFP_DMA)
+        rx = await dm.dma_map_single(dev, buf, 1024, DMA_FROM_DEVICE)
+        tx = await dm.dma_map_single(dev, buf + 2048, 1024, DMA_TO_DEVICE)
+        assert dm.dma_mapping_error(dev, rx) == 0 and dm.dma_mapping_error(dev, tx) == 0
+        dm.dma_sync_single_range_for_cpu(dev, rx, 960, 128, DMA_FROM_DEVICE)
+        dm.dma_sync_single_range_for_device(dev, rx, 64, 64, DMA_TO_DEVICE)
+        dm.dma_sync_single_range_for_cpu(dev, tx, 0, 64, DMA_FROM_DEVICE)
+        dm.dma_sync_single_range_for_cpu(dev, rx, 1024 + 512, 64, DMA_FROM_DEVICE)
+        msgs = [e.split(": ", 2)[2] for e in k.dma_debug.errors]
+        assert msgs == [
+            "device driver syncs DMA memory outside allocated range "
+            f"[device address=0x{rx:016x}] [allocation size=1024 bytes] "
+            "[sync offset+size=1088]",
+            "device driver syncs DMA memory with different direction "
+            f"[device address=0x{rx + 64:016x}] [size=1024 bytes] "
+            "[mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]",
+            "device driver syncs device write-only DMA memory to device "
+            f"[device address=0x{rx + 64:016x}] [size=1024 bytes] "
+            "[mapped with DMA_FROM_DEVICE] [synced with DMA_TO_DEVICE]",
+            "device driver syncs DMA memory with different direction "
+            f"[device address=0x{tx:016x}] [size=1024 bytes] "
+            "[mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]",
+            "device driver syncs device read-only DMA memory for cpu "
+            f"[device address=0x{tx:016x}] [size=1024 bytes] "
+            "[mapped with DMA_TO_DEVICE] [synced with DMA_FROM_DEVICE]",
+            "device driver tries to sync DMA memory it has not allocated "
+            f"[device address=0x{rx + 1536:016x}] [size=64 bytes]",
+        ], msgs
+        await dm.dma_unmap_single(dev, rx, 1024, DMA_FROM_DEVICE)
+        await dm.dma_unmap_single(dev, tx, 1024, DMA_TO_DEVICE)
+
+    run(body())

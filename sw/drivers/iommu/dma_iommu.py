@@ -157,6 +157,11 @@ class IommuDmaOps:
             self._sync_range(dma_addr, size, direction, for_cpu=True)
         await self._unmap(dma_addr, size)
 
+    def need_sync(self, dev: Device, dma_addr: int) -> bool:
+        """``iommu_dma_need_sync``: only a non-coherent device's syncs do anything (no
+        bouncing of untrusted devices here, see the module docstring)."""
+        return not dev.dma_coherent
+
     def sync_single_for_cpu(self, dev: Device, dma_addr: int, size: int, direction: int) -> None:
         if not dev.dma_coherent:
             self._sync_range(dma_addr, size, direction, for_cpu=True)

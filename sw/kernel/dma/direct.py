@@ -152,6 +152,12 @@ def dma_direct_sync_single_for_cpu(dev: Device, addr: int, size: int, direction:
         _kernel().swiotlb.sync_single_for_cpu(paddr, size, direction)
 
 
+def dma_direct_need_sync(dev: Device, dma_addr: int) -> bool:
+    """``dma_direct_need_sync`` (kernel/dma/direct.h): a non-coherent device needs cache
+    maintenance at every sync, and a swiotlb slot needs its copies, whatever the device."""
+    return not dev.dma_coherent or is_swiotlb_buffer(dev, dma_to_phys(dev, dma_addr))
+
+
 def dma_direct_unmap_page(dev: Device, addr: int, size: int, direction: int, attrs: int) -> None:
     paddr = dma_to_phys(dev, addr)
     if not attrs & DMA_ATTR_SKIP_CPU_SYNC:

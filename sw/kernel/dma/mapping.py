@@ -51,6 +51,7 @@ __all__ = [
     "dma_map_single_attrs",
     "dma_mapping_error",
     "dma_max_mapping_size",
+    "dma_need_sync",
     "dma_opt_mapping_size",
     "dma_set_coherent_mask",
     "dma_set_mask",
@@ -59,6 +60,8 @@ __all__ = [
     "dma_sync_sg_for_device",
     "dma_sync_single_for_cpu",
     "dma_sync_single_for_device",
+    "dma_sync_single_range_for_cpu",
+    "dma_sync_single_range_for_device",
     "dma_unmap_page",
     "dma_unmap_resource",
     "dma_unmap_sg",
@@ -301,6 +304,45 @@ def dma_sync_single_for_device(dev: Device, addr: int, size: int, direction: int
         direct.dma_direct_sync_single_for_device(dev, addr, size, direction)
     else:
         dev.dma_ops.sync_single_for_device(dev, addr, size, direction)
+
+
+def dma_sync_single_range_for_cpu(
+    dev: Device, addr: int, offset: int, size: int, direction: int
+) -> None:
+    """``dma_sync_single_range_for_cpu`` (include/linux/dma-mapping.h): hand ``size`` bytes
+    at ``offset`` into the mapping at ``addr`` back to the CPU.  As in Linux it is
+    ``dma_sync_single_for_cpu(dev, addr + offset, size, dir)``, so dma-debug makes the
+    same checks as for a single sync (the range must lie inside one mapping: "outside
+    allocated range", "has not allocated"; the direction: "different direction", "device
+    read-only"), and only that range gets the cache maintenance and swiotlb copy-back.
+    Difference: dma-debug's own CPU-access check hands the whole mapping to the CPU."""
+    dma_sync_single_for_cpu(dev, addr + offset, size, direction)
+
+
+def dma_sync_single_range_for_device(
+    dev: Device, addr: int, offset: int, size: int, direction: int
+) -> None:
+    """``dma_sync_single_range_for_device`` (include/linux/dma-mapping.h):
+    ``dma_sync_single_for_device(dev, addr + offset, size, dir)``, with its dma-debug
+    checks ("device write-only" instead of "device read-only"); only the range is cleaned
+    and copied into a swiotlb slot.  Difference as :func:`dma_sync_single_range_for_cpu`."""
+    dma_sync_single_for_device(dev, addr + offset, size, direction)
+
+
+def dma_need_sync(dev: Device, dma_addr: int) -> bool:
+    """``dma_need_sync`` (kernel/dma/mapping.c, ``__dma_need_sync``): whether the syncs of
+    the streaming mapping at ``dma_addr`` do anything, so a driver may skip them when not.
+    dma-direct (``dma_direct_need_sync``): a non-coherent device, or a mapping bounced
+    through swiotlb (coherent or not, ``swiotlb=force`` included); dma-iommu
+    (``iommu_dma_need_sync``): a non-coherent device; other ops: True.  No dma-debug check
+    (Linux makes none).  Linux 6.10+ first tests ``dev->dma_skip_sync`` (set for a coherent
+    device until its first swiotlb mapping, ignored with CONFIG_DMA_API_DEBUG), a short cut
+    to the same answer that is not modelled."""
+    ops = dev.dma_ops
+    if ops is None:
+        return direct.dma_direct_need_sync(dev, dma_addr)
+    need = getattr(ops, "need_sync", None)
+    return bool(need(dev, dma_addr)) if need is not None else True
 
 
 def dma_sync_sg_for_cpu(dev: Device, sgl: list[Scatterlist], nelems: int, direction: int) -> None:
