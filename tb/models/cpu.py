@@ -490,7 +490,7 @@ class Cpu:
                 continue
             if not _asserted(signal):
                 unhandled = 0
-                await RisingEdge(signal)
+                await signal.rising_edge  # an HDL handle's RisingEdge, or a model's line
                 continue
             handled = False
             for handler, name in list(actions):

@@ -1,0 +1,1 @@
+"""Ethernet drivers (drivers/net/ethernet/), one folder per vendor as in Linux."""
