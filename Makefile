@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim waves test bench synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves demo test bench synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -40,6 +40,11 @@ sim: $(STAMP) check-tools
 waves: $(STAMP) check-tools
 	@test -n "$(TEST)" || { echo "usage: make waves TEST=<cocotb test name> [SIM=icarus|verilator]"; exit 1; }
 	$(PY) -m tools.waves "$(TEST)" --sim $(SIM)
+
+# The whole software stack on the RTL: dmatest's summary line per channel, then one line
+# per client driver (SIM=icarus|verilator; DEMO_ARGS="--coherent --iterations 50").
+demo: $(STAMP) check-tools
+	$(PY) -m tools.demo --sim $(SIM) $(DEMO_ARGS)
 
 # Every check: lint (RTL and Python), register files up to date, unit tests,
 # and every cocotb bench on both simulators.
