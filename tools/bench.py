@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tb.toolchain import BUILD_DIR, assert_passed, run_bench
-from tools import bench_dma_api
+from tools import bench_dma_api, bench_stack
 
 KIB = 1024
 SIZES = [64, 256, 4 * KIB, 64 * KIB, 1024 * KIB]
@@ -236,10 +236,12 @@ def main() -> None:
     # One at a time: these measure CPU seconds, which two runs at once would disturb.
     sys_records = [rec for sim in SYSTEM_SIMS for rec in run_system(sim, args.quick)]
     api_records = bench_dma_api.measure()
+    stack_records = bench_stack.measure("icarus")
     records = [rec for part in parts for rec in part]
     dev_records = [rec for part in dev_parts for rec in part]
     path = Path(BUILD_DIR / "bench.json")
-    path.write_text(json.dumps(records + dev_records + sys_records + api_records, indent=1) + "\n")
+    everything = records + dev_records + sys_records + api_records + stack_records
+    path.write_text(json.dumps(everything, indent=1) + "\n")
     print(table(records))
     print()
     print(device_table(dev_records))
@@ -247,7 +249,9 @@ def main() -> None:
     print(system_table(sys_records))
     print()
     print(bench_dma_api.table(api_records))
-    total = len(records) + len(dev_records) + len(sys_records) + len(api_records)
+    print()
+    print(bench_stack.table(stack_records))
+    total = len(everything)
     print(f"\n{total} measurements written to {path}")
 
 
