@@ -25,7 +25,18 @@ from pathlib import Path
 
 from tb.toolchain import BUILD_DIR, ROOT, run_bench
 
-MODULES = ["tb.test_dmac", "tb.test_dmac_dev", "tb.test_random"]
+MODULES = [
+    "tb.test_dmac",
+    "tb.test_dmac_dev",
+    "tb.test_random",
+    "tb.test_system",
+    "tb.test_system_iommu",
+    "tb.test_system_dma_map",
+    "tb.test_system_dmaengine",
+    "tb.test_system_dmatest",
+    "tb.test_system_clients",
+    "tb.test_system_net",
+]
 PARAMS = {"DATA_WIDTH": 64}
 
 # (group, [(signal, GTKWave format flag)]); "%c" expands to each channel index.
@@ -163,7 +174,10 @@ def gtkw(dump: Path, num_channels: int, top: str = "dmac") -> str:
 def find_module(test: str) -> str:
     base = test.split("/")[0]
     for module in MODULES:
-        text = (ROOT / (module.replace(".", "/") + ".py")).read_text()
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if not path.exists():
+            continue
+        text = path.read_text()
         if re.search(rf"^async def {re.escape(base)}\(", text, flags=re.MULTILINE):
             return module
     sys.exit(f"error: no cocotb test {base!r} in {', '.join(MODULES)}")
