@@ -636,8 +636,9 @@ class DmaDebug:
     def debug_dma_map_resource(
         self, dev: Any, pa: int, size: int, direction: int, dma_addr: int, *, is_ram: bool
     ) -> None:
-        """debug_dma_map_resource() (map_phys with DMA_ATTR_MMIO in v6.18+): MMIO, never RAM."""
-        if not self.enabled or dma_addr == DMA_MAPPING_ERROR:
+        """debug_dma_map_resource() (map_phys with DMA_ATTR_MMIO in v6.18+): MMIO, never RAM.
+        RAM is reported even though the mapping layer refused it (DMA_MAPPING_ERROR)."""
+        if not self.enabled or (dma_addr == DMA_MAPPING_ERROR and not is_ram):
             return
         entry = DmaDebugEntry(
             dev=dev,
@@ -650,6 +651,8 @@ class DmaDebug:
         )
         if is_ram:
             self._err_printk(dev, entry, f"dma_map_resource called for RAM address {_pa(pa)}")
+            if dma_addr == DMA_MAPPING_ERROR:
+                return
         self._add_dma_entry(entry, 0)
 
     def debug_dma_unmap_resource(self, dev: Any, dma_addr: int, size: int, direction: int) -> None:
