@@ -24,6 +24,7 @@ from sw.include.linux.dmaengine import (
     DMA_DEV_TO_MEM,
     DMA_ERROR,
     DMA_IN_PROGRESS,
+    DMA_MEM_TO_DEV,
     DMA_MEM_TO_MEM,
     DMA_PAUSED,
     DMA_PREP_INTERRUPT,
@@ -39,10 +40,19 @@ from sw.include.linux.dmaengine import (
 from sw.include.linux.err import EINVAL, ENODEV, IS_ERR, PTR_ERR
 from sw.include.linux.of import DeviceNode
 from sw.kernel.dma import mapping as dm
-from sw.mm.page_alloc import GFP_DMA
+from sw.lib.scatterlist import sg_init_table, sg_set_buf
+from sw.mm.page_alloc import GFP_DMA, GFP_KERNEL
 from sw.mm.slab import kmalloc
-from tb.dmaengine_bench import Waiter, boot, map_single, memcpy_chan, quiesce, submit
-from tb.system_tb import DMAC_REGS, DMAC_STREAM_ID
+from tb.dmaengine_bench import Machine, Waiter, boot, map_single, memcpy_chan, quiesce, submit
+from tb.system_tb import (
+    DMAC_REGS,
+    DMAC_STREAM_ID,
+    UART_MAXBURST,
+    UART_REGS,
+    UART_RX_REQ,
+    UART_TX_REQ,
+    UART_WIDTH,
+)
 
 FLAGS = DMA_PREP_INTERRUPT | DMA_CTRL_ACK
 
@@ -335,6 +345,98 @@ async def test_reuse_and_misuse(dut: Any) -> None:
     assert late is not None and de.dma_submit_error(de.dmaengine_submit(late)) == -EINVAL
     await dm.dma_unmap_single(dev, s, size, DMA_TO_DEVICE)
     await dm.dma_unmap_single(dev, d, size, DMA_FROM_DEVICE)
+    assert m.k.dma_debug.errors == []
+    await quiesce(m)
+    m.tb.check_protocol()
+
+
+async def slave_channels(m: Machine, names: list[tuple[str, int]]) -> list[de.DmaChan]:
+    node = DeviceNode(
+        "client@0",
+        {"dmas": [(m.node, line) for _, line in names], "dma-names": [n for n, _ in names]},
+    )
+    client = Device("client0", of_node=node)
+    chans = []
+    for name, _ in names:
+        chan = await de.dma_request_chan(client, name)
+        assert not IS_ERR(chan), chan
+        assert isinstance(chan, de.DmaChan)
+        chans.append(chan)
+    return chans
+
+
+@cocotb.test()
+@cocotb.parametrize(iommu=[False, True])
+async def test_slave_uart_tx_sg_and_rx_early_end(dut: Any, iommu: bool) -> None:
+    """The slave API on the UART: TX of a message in three kmalloc pieces through one
+    dmaengine_prep_slave_sg (the wire gets exactly the bytes, all through the request
+    line); RX of a message shorter than the buffer, ended by the device's last request:
+    the callback's residue gives the length, the bytes after it are untouched."""
+    m = await boot(dut, iommu=iommu, peripherals={"uart": {"tx_cycles_per_elem": 4}})
+    uart = m.tb.uart
+    assert uart is not None
+    tx, rx = await slave_channels(m, [("tx", UART_TX_REQ), ("rx", UART_RX_REQ)])
+    dev = tx.device.dev
+    fifo = await dm.dma_map_resource(dev, UART_REGS, UART_WIDTH, DMA_BIDIRECTIONAL)
+    assert not dm.dma_mapping_error(dev, fifo)
+    assert (
+        de.dmaengine_slave_config(
+            tx, DmaSlaveConfig(dst_addr=fifo, dst_addr_width=UART_WIDTH, dst_maxburst=UART_MAXBURST)
+        )
+        == 0
+    )
+    assert (
+        de.dmaengine_slave_config(
+            rx, DmaSlaveConfig(src_addr=fifo, src_addr_width=UART_WIDTH, src_maxburst=UART_MAXBURST)
+        )
+        == 0
+    )
+    gfp = GFP_KERNEL if iommu else GFP_DMA
+    pieces = [m.tb.rng.randbytes(n) for n in (37, 200, 5)]
+    bufs = [kmalloc(256, gfp) for _ in pieces]
+    sgl = sg_init_table(len(pieces))
+    for sg, buf, data in zip(sgl, bufs, pieces, strict=True):
+        m.k.platform.write(buf, data)
+        sg_set_buf(sg, buf, len(data))
+    nents = await dm.dma_map_sg(dev, sgl, len(sgl), DMA_TO_DEVICE)
+    assert nents > 0
+    waiter = Waiter(m)
+    await submit(
+        tx, await de.dmaengine_prep_slave_sg(tx, sgl, nents, DMA_MEM_TO_DEV, FLAGS), waiter, "tx"
+    )
+    size, message = 256, m.tb.rng.randbytes(61)
+    rbuf = kmalloc(size, gfp)
+    old = m.tb.rng.randbytes(size)
+    m.k.platform.write(rbuf, old)
+    r_dma = await map_single(dev, rbuf, size, DMA_FROM_DEVICE)
+    await submit(
+        rx,
+        await de.dmaengine_prep_slave_single(rx, r_dma, size, DMA_DEV_TO_MEM, FLAGS),
+        waiter,
+        "rx",
+    )
+    await de.dma_async_issue_pending(tx)
+    await de.dma_async_issue_pending(rx)
+    uart.rx_feed(message, end_of_message=True)
+    await waiter.wait(2)
+    results = dict(waiter.results)
+    assert results["tx"] == DmaengineResult(DMA_TRANS_NOERROR, 0)
+    assert results["rx"].result == DMA_TRANS_NOERROR
+    received = size - results["rx"].residue
+    assert received == len(message), results["rx"]
+    await dm.dma_unmap_single(dev, r_dma, size, DMA_FROM_DEVICE)
+    seen = m.k.platform.read(rbuf, size)
+    assert seen[:received] == message and seen[received:] == old[received:]
+    await dm.dma_unmap_sg(dev, sgl, len(sgl), DMA_TO_DEVICE)
+    for _ in range(200):
+        if len(uart.tx_log) >= sum(map(len, pieces)) and not uart.tx_level:
+            break
+        await ClockCycles(dut.clk, 32)
+    assert uart.tx_log == list(b"".join(pieces)), "the wire sent exactly the message"
+    await dm.dma_unmap_resource(dev, fifo, UART_WIDTH, DMA_BIDIRECTIONAL)
+    await de.dma_release_channel(tx)
+    await de.dma_release_channel(rx)
+    uart.assert_clean()
     assert m.k.dma_debug.errors == []
     await quiesce(m)
     m.tb.check_protocol()
