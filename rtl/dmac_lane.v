@@ -918,32 +918,53 @@ always @(posedge clk) begin
 end
 wire [31:0] head_moved = hm_none_reg ? 32'd0 :
                          hm_span_reg >= {{(SPAN_W-32){1'b0}}, hm_len_reg} ? hm_len_reg : hm_span_reg[31:0];
-wire [63:0] head_desc  = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
 // Bytes of the oldest descriptor done by its jobs before the oldest job
 reg  [31:0] acc_reg;
 
 // The oldest job's bytes moved, and its descriptor's bytes left, are worked
-// out over four registered steps: they follow the head of the queues up
-// to four cycles late.  They are read by the registers (a few cycles late
-// is harmless there) and by a failure's write-back and report, which waits
-// until the head has not changed for four cycles (head_settled).
-reg  [31:0] head_moved_reg;
-reg  [31:0] head_dlen_reg;
-reg  [31:0] head_left_reg;
-reg  [3:0]  head_change_reg;
-wire        head_change  = cq_pop || x_push_reg || jdone || (b_valid && !b_kind);
-wire        head_settled = !head_change && head_change_reg == 4'b0000;
+// out over four registered steps: they follow the head of the queues four
+// cycles late.  Its descriptor's length less the bytes of its earlier jobs
+// (h_dlen_reg), its address and whether the queue held it go down the same
+// four steps, so the registers always read a descriptor with its own bytes
+// left, never a new descriptor with the bytes left of the one before.  A
+// failure's write-back and report read them once the head has not changed
+// for four cycles (head_settled).
+reg  [31:0]           h_dlen_reg;
+reg  [31:0]           hm_dlen_reg;
+reg  [31:0]           head_dlen_reg;
+reg  [31:0]           head_moved_reg;
+reg  [31:0]           head_left_reg;
+reg  [4*ADDR_WIDTH-1:0] head_addr_reg;
+reg  [3:0]            head_fetched_reg;
+reg  [3:0]            head_valid_reg;
+reg  [3:0]            head_change_reg;
+wire                  head_change  = cq_pop || x_push_reg || jdone || (b_valid && !b_kind);
+wire                  head_settled = !head_change && head_change_reg == 4'b0000;
 
 always @(posedge clk) begin
-    head_moved_reg  <= head_moved;
-    head_dlen_reg   <= c_dlen - acc_reg;
-    head_left_reg   <= head_dlen_reg - head_moved_reg;
-    head_change_reg <= {head_change_reg[2:0], head_change};
+    h_dlen_reg       <= c_dlen - acc_reg;
+    hm_dlen_reg      <= h_dlen_reg;
+    head_dlen_reg    <= hm_dlen_reg;
+    head_moved_reg   <= head_moved;
+    head_left_reg    <= head_dlen_reg - head_moved_reg;
+    head_addr_reg    <= {head_addr_reg[3*ADDR_WIDTH-1:0], c_addr};
+    head_fetched_reg <= {head_fetched_reg[2:0], c_fetched};
+    head_valid_reg   <= {head_valid_reg[2:0], cq_valid};
+    head_change_reg  <= {head_change_reg[2:0], head_change};
+    if (rst) begin
+        head_valid_reg <= 4'b0000;
+    end
 end
 
-assign cur_desc = cq_valid ? head_desc :
+// A descriptor never fetched is the refused pointer (bad_ptr), which holds
+// still from the refusal until the chain has stopped.  c_desc is the head
+// now, head_desc the head four cycles ago.
+wire [63:0] c_desc    = c_fetched ? {{(64-ADDR_WIDTH){1'b0}}, c_addr} : bad_ptr;
+wire [63:0] head_desc = head_fetched_reg[3] ? {{(64-ADDR_WIDTH){1'b0}}, head_addr_reg[3*ADDR_WIDTH +: ADDR_WIDTH]} : bad_ptr;
+
+assign cur_desc = head_valid_reg[3] ? head_desc :
                   cur_valid_reg ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
-assign residue  = cq_valid ? head_left_reg :
+assign residue  = head_valid_reg[3] ? head_left_reg :
                   cur_valid_reg ? cur_left_reg : 32'd0;
 
 /*
@@ -1317,7 +1338,7 @@ always @(posedge clk) begin
     end
     // The same for the failure's report: followed until the last issue.
     if (!done_issue_reg) begin
-        fail_desc_reg    <= cq_valid ? head_desc :
+        fail_desc_reg    <= cq_valid ? c_desc :
                             fail_cur ? {{(64-ADDR_WIDTH){1'b0}}, cur_addr_reg} : last_addr_reg;
         fail_residue_reg <= cq_valid ? head_left_reg :
                             fail_cur ? cur_len_reg - acc_reg : 32'd0;
