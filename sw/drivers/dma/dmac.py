@@ -165,6 +165,7 @@ class DmacChan(VirtDmaChan):
         self.req_line: int | None = None  # set by a named (device-tree) request
         self.config: DmaSlaveConfig | None = None
         self.active: list[DmacDesc] = []  # the chain on the hardware, in order
+        self.chain_head = 0  # bus address of the chain's first hardware descriptor
         self.running = False
         self.paused = False
         self.hw_cfg = -1  # CFG as last written (-1: unknown)
@@ -401,6 +402,7 @@ class Dmac:
             await self.platform.writel(first.cfg, c.reg(r.DMAC_CHAN_CFG_OFFSET))
             c.hw_cfg = first.cfg
         head = first.hw[0].dma
+        c.chain_head = head
         await self.platform.writel(head & 0xFFFF_FFFF, c.reg(r.DMAC_CHAN_DESC_LO_OFFSET))
         await self.platform.writel(head >> 32, c.reg(r.DMAC_CHAN_DESC_HI_OFFSET))
         ctrl = _CTRL_START | (_CTRL_PAUSE if c.paused else 0)
@@ -617,14 +619,27 @@ class Dmac:
         return 0
 
     async def _position(self, c: DmacChan) -> tuple[int, int]:
-        """CUR_DESC and RESIDUE, read until CUR_DESC is the same before and after."""
+        """CUR_DESC and RESIDUE, read until CUR_DESC is the same before and after.
+
+        RESIDUE 0 at a descriptor means it is finished, except at the chain's first
+        descriptor before the controller has taken it: from START until then CUR_DESC
+        is DESC and RESIDUE 0 (docs/registers.md). COMPLETED still 0 after those reads
+        tells that case, and the whole descriptor is left. (It also covers the few
+        cycles between the first descriptor's last write response and its status
+        write: the residue is then too large for a moment, never too small.)
+        """
         cur = await self._cur_desc(c)
         while True:
             left = await self.platform.readl(c.reg(r.DMAC_CHAN_RESIDUE_OFFSET))
             again = await self._cur_desc(c)
             if again == cur:
-                return cur, left
+                break
             cur = again
+        if left == 0 and cur == c.chain_head and c.active:
+            done = await self.platform.readl(c.reg(r.DMAC_CHAN_COMPLETED_OFFSET))
+            if done == 0:
+                left = c.active[0].hw[0].length
+        return cur, left
 
     async def pause(self, chan: DmaChan) -> int:
         c = _chan(chan)
