@@ -34,7 +34,11 @@ def test_system_dmaengine(bench: Callable[..., None]) -> None:
     tb/test_system_dmaengine.py."""
     bench(
         toplevel="dmac",
-        test_module=["tb.test_system_dmaengine", "tb.test_system_dmatest"],
+        test_module=[
+            "tb.test_system_dmaengine",
+            "tb.test_system_dmatest",
+            "tb.test_system_clients",
+        ],
         build_name="system-dmaengine-dw64",
         parameters=PARAMS,
         extra_env={"DMAC_PARAMS": json.dumps(PARAMS)},
