@@ -632,6 +632,56 @@ async def test_shared_cache_line_named_by_debug(dut: Any, variant: str) -> None:
 
 
 @cocotb.test()
+@cocotb.parametrize(bug=["read_before_unmap", "write_after_map", "shared_line"])
+async def test_latent_bugs_on_a_coherent_cpu(dut: Any, bug: str) -> None:
+    """The misuses of (a), (b) and (d) on a coherent CPU: the data comes out right, since
+    the interconnect keeps the cache and the device in agreement, so the bug hides until
+    the driver runs on a non-coherent SoC.  dma-debug reports each all the same, with the
+    same words as on the non-coherent CPU: its checks follow the API, not the hardware."""
+    tb, k, dev = await boot(dut, coherent=True)
+    length = 1024
+    offset = 32 if bug == "shared_line" else 0
+    src, page = kmalloc(4096, GFP_DMA), __get_free_pages(GFP_DMA, 0)
+    old = tb.rng.randbytes(4096)
+    new = _differ_from(tb.rng.randbytes(length), old[offset : offset + length])
+    k.platform.write(src, old[:length] if bug == "write_after_map" else new)
+    k.platform.write(page, old)  # the destination's lines in the CPU's cache
+    s = await dm.dma_map_single(dev, src, length, DMA_TO_DEVICE)
+    d = await dm.dma_map_single(dev, page + offset, length, DMA_FROM_DEVICE)
+    assert dm.dma_mapping_error(dev, s) == 0 and dm.dma_mapping_error(dev, d) == 0
+    assert not dm.dma_need_sync(dev, s) and not dm.dma_need_sync(dev, d)
+    neighbour = b"NEIGHBOUR-WRITTEN-BY-THE-CPU-32B"
+    if bug == "write_after_map":
+        k.platform.write(src, new)  # after the map: a non-coherent CPU would keep it dirty
+
+    async def during() -> None:
+        if bug == "shared_line":
+            k.platform.write(page, neighbour)
+
+    await copy(tb, dev, s, d, length, during=during())
+    await dm.dma_unmap_single(dev, s, length, DMA_TO_DEVICE)
+    if bug == "read_before_unmap":
+        seen = k.platform.read(page, length)  # before the unmap: fresh all the same
+        await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+    else:
+        await dm.dma_unmap_single(dev, d, length, DMA_FROM_DEVICE)
+        seen = k.platform.read(page + offset, length)
+    assert seen == new, "a coherent CPU sees the device's data"
+    words = {
+        "read_before_unmap": "cpu reading DMA memory the device owns",
+        "write_after_map": "cpu writing DMA memory the device owns",
+        "shared_line": "cpu writing DMA memory the device owns",
+    }[bug]
+    assert len(k.dma_debug.errors) == 1 and words in k.dma_debug.errors[0], k.dma_debug.errors
+    if bug == "shared_line":
+        assert k.platform.read(page, 32) == neighbour
+    end = offset + length
+    assert k.platform.read(page + end, 4096 - end) == old[end:], "after the buffer: untouched"
+    assert k.platform.read(page, offset) == (neighbour if offset else b"")
+    tb.check_protocol()
+
+
+@cocotb.test()
 @cocotb.parametrize(coherent=[False, True])
 async def test_iommu_scattered_buffer_is_one_segment(dut: Any, coherent: bool) -> None:
     """Behind the IOMMU (dma-iommu ops): a vmalloc buffer over scattered pages above 4 GiB
