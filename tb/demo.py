@@ -23,12 +23,15 @@ from sw.drivers.net.ethernet.sim.simeth import (
     dev_kfree_skb,
     netdev_alloc_skb,
 )
+from sw.drivers.tty.serial.simuart import Simuart
 from sw.mm.page_alloc import GFP_KERNEL
-from tb.dmaengine_bench import Machine, boot, quiesce
+from sw.sound.soc.simpcm import SimPcm
+from tb.dmaengine_bench import Machine, adc_node, boot, quiesce, uart_node
 from tb.models.nic import NIC_IRQ, NIC_REGS, Nic
+from tb.models.peripherals import pack
 from tb.system_tb import DMA_RANGES
 
-PARTS = 2
+PARTS = 4
 
 
 def say(text: str) -> None:
@@ -105,6 +108,72 @@ async def part_net(m: Machine) -> list[str]:
     return [] if ok else ["simeth mismatch"]
 
 
+US = 1000  # ns
+
+
+async def part_uart(m: Machine) -> list[str]:
+    progress(3, "simuart: a message out through a scatterlist, three in, each ended early")
+    uart = m.tb.uart
+    assert uart is not None
+    drv = await Simuart.probe(m.k.platform, Device("uart0", of_node=uart_node(m)))
+    assert isinstance(drv, Simuart), drv
+    assert await drv.startup() == 0
+    message = m.tb.rng.randbytes(300)
+    assert await drv.write(message) == len(message)
+    sent = await drv.wait_until_sent(400 * US)
+    while sent and (len(uart.tx_log) < len(message) or uart.tx_level):
+        await m.k.platform.delay(64)
+    incoming = [m.tb.rng.randbytes(n) for n in (23, 100, 7)]
+    got = []
+    for msg in incoming:
+        uart.rx_feed(msg)
+        got.append(await drv.read(400 * US))
+    await drv.shutdown()
+    await drv.remove()
+    ok = uart.tx_log == list(message) and got == incoming
+    say(
+        f"simuart: sent {len(uart.tx_log)} bytes, received {len(incoming)} messages "
+        f"({sum(map(len, incoming))} bytes, lengths from the residue), "
+        f"{'every byte checked' if ok else 'MISMATCH'}"
+    )
+    return [] if ok else ["simuart mismatch"]
+
+
+async def part_pcm(m: Machine) -> list[str]:
+    period, periods, laps = 32, 4, 3
+    progress(4, f"simpcm: ADC capture, cyclic over {periods} periods of {period}, {laps} laps")
+    adc = m.tb.adc
+    assert adc is not None
+    pcm = await SimPcm.probe(m.k.platform, Device("adc0", of_node=adc_node(m)))
+    assert isinstance(pcm, SimPcm), pcm
+    assert await pcm.open() == 0
+    assert await pcm.hw_params(period, periods) == 0
+    assert await pcm.prepare() == 0
+    rt = pcm.runtime
+    assert rt is not None
+    assert await pcm.snd_pcm_start() == 0
+    adc.start()
+    captured = bytearray()
+    for _ in range(periods * laps):
+        data = await pcm.readi(period, 400 * US)
+        if isinstance(data, int):
+            break
+        captured.extend(data)
+    adc.stop()
+    elapsed = pcm.periods_elapsed
+    assert await pcm.snd_pcm_drop() == 0
+    assert await pcm.hw_free() == 0
+    assert await pcm.close() == 0
+    await pcm.remove()
+    n = len(captured) // rt.frame_bytes
+    ok = n == period * periods * laps and bytes(captured) == pack(adc.produced[:n], rt.frame_bytes)
+    say(
+        f"simpcm: captured {n} samples in {elapsed} periods, "
+        f"{'in order, none lost' if ok else 'MISMATCH'}"
+    )
+    return [] if ok else ["simpcm mismatch"]
+
+
 @cocotb.test()
 async def demo(dut: Any) -> None:
     coherent = os.environ.get("DEMO_COHERENT", "0") == "1"
@@ -112,6 +181,8 @@ async def demo(dut: Any) -> None:
     problems = []
     problems += await part_dmatest(m)
     problems += await part_net(m)
+    problems += await part_uart(m)
+    problems += await part_pcm(m)
     errors = m.k.dma_debug.errors
     say(f"dma-debug: {len(errors)} error(s)" + "".join(f"\n  {e}" for e in errors))
     await quiesce(m)

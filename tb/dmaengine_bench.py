@@ -20,7 +20,20 @@ from sw.include.linux.of import DeviceNode
 from sw.init.main import Kernel, start_kernel
 from sw.kernel.dma import mapping as dm
 from sw.kernel.softirq import tasklet_kill
-from tb.system_tb import DMA_RANGES, DMAC_IRQ, DMAC_REGS, DMAC_STREAM_ID, IOMMU_REGS, SystemTB
+from tb.system_tb import (
+    ADC_REGS,
+    ADC_REQ,
+    DMA_RANGES,
+    DMAC_IRQ,
+    DMAC_REGS,
+    DMAC_STREAM_ID,
+    IOMMU_REGS,
+    PERIPH_SIZE,
+    UART_REGS,
+    UART_RX_REQ,
+    UART_TX_REQ,
+    SystemTB,
+)
 
 
 class Machine:
@@ -119,3 +132,25 @@ async def submit(chan: de.DmaChan, tx: Any, waiter: Waiter, param: Any) -> int:
     cookie = de.dmaengine_submit(tx)
     assert de.dma_submit_error(cookie) == 0, cookie
     return cookie
+
+
+def uart_node(m: Machine, names: tuple[str, ...] = ("tx", "rx"), width: int = 1) -> DeviceNode:
+    """The bench UART's device-tree node: its register, width and request lines."""
+    lines = {"tx": UART_TX_REQ, "rx": UART_RX_REQ}
+    return DeviceNode(
+        "serial@10020000",
+        {
+            "reg": [(UART_REGS, PERIPH_SIZE)],
+            "reg-io-width": width,
+            "dmas": [(m.node, lines[n]) for n in names],
+            "dma-names": list(names),
+        },
+    )
+
+
+def adc_node(m: Machine) -> DeviceNode:
+    """The bench ADC's device-tree node: one "rx" request line."""
+    return DeviceNode(
+        "adc@10030000",
+        {"reg": [(ADC_REGS, PERIPH_SIZE)], "dmas": [(m.node, ADC_REQ)], "dma-names": ["rx"]},
+    )

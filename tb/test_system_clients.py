@@ -22,19 +22,12 @@ from cocotb.triggers import ClockCycles, with_timeout
 from sw.drivers.base.core import Device
 from sw.drivers.tty.serial.simuart import SIMUART_TX_PIECE, Simuart
 from sw.include.linux.err import EINVAL, ENODEV
-from sw.include.linux.of import DeviceNode
 from sw.mm.page_alloc import GFP_DMA
 from sw.sound.soc.simpcm import EBADFD, SNDRV_PCM_STATE_PAUSED, SimPcm
-from tb.dmaengine_bench import Machine, boot, quiesce
+from tb.dmaengine_bench import Machine, adc_node, boot, quiesce, uart_node
 from tb.models.peripherals import pack
 from tb.system_tb import (
     ADC_MAXBURST,
-    ADC_REGS,
-    ADC_REQ,
-    PERIPH_SIZE,
-    UART_REGS,
-    UART_RX_REQ,
-    UART_TX_REQ,
 )
 
 US = 1000  # ns
@@ -50,26 +43,6 @@ async def until(m: Machine, done: Callable[[], bool], timeout_us: float = 400) -
             await ClockCycles(m.tb.dut.clk, 8)
 
     await with_timeout(poll(), timeout_us, "us")
-
-
-def uart_node(m: Machine, names: tuple[str, ...] = ("tx", "rx"), width: int = 1) -> DeviceNode:
-    lines = {"tx": UART_TX_REQ, "rx": UART_RX_REQ}
-    return DeviceNode(
-        "serial@10020000",
-        {
-            "reg": [(UART_REGS, PERIPH_SIZE)],
-            "reg-io-width": width,
-            "dmas": [(m.node, lines[n]) for n in names],
-            "dma-names": list(names),
-        },
-    )
-
-
-def adc_node(m: Machine) -> DeviceNode:
-    return DeviceNode(
-        "adc@10030000",
-        {"reg": [(ADC_REGS, PERIPH_SIZE)], "dmas": [(m.node, ADC_REQ)], "dma-names": ["rx"]},
-    )
 
 
 def streaming_left(m: Machine) -> list[str]:
