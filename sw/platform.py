@@ -113,6 +113,11 @@ class Platform(Protocol):
         context).  Returns a handle with ``done()`` and ``cancel()``."""
         ...
 
+    def current_task(self) -> Any:
+        """The context running now (Linux's ``current``), to compare with another
+        context's handle from :meth:`start_soon`."""
+        ...
+
     def new_event(self) -> PlatformEvent:
         """An event for one context to wait on and another to set (a wait queue's
         condition, ``struct completion``)."""

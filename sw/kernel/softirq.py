@@ -26,11 +26,13 @@ class Tasklet:
         self.pending = False
         self.running = False
         self.runs = 0
+        self.task: Any = None  # the context running it (None while idle)
         self._idle = platform.new_event()
         self._idle.set()
 
     async def _run(self) -> None:
         self.running = True
+        self.task = self.platform.current_task()
         try:
             while self.pending:
                 self.pending = False
@@ -40,6 +42,7 @@ class Tasklet:
                     await ret
         finally:
             self.running = False
+            self.task = None
             self._idle.set()
 
 
@@ -56,7 +59,15 @@ def tasklet_schedule(t: Tasklet) -> None:
         t.platform.start_soon(t._run())
 
 
+def in_tasklet(t: Tasklet) -> bool:
+    """Whether the caller runs inside ``t`` (from its function or what that awaits)."""
+    return t.running and t.task is not None and t.task is t.platform.current_task()
+
+
 async def tasklet_kill(t: Tasklet) -> None:
-    """Wait until ``t`` has run out (no longer pending or running), as tasklet_kill."""
+    """Wait until ``t`` has run out (no longer pending or running), as tasklet_kill.
+    From inside ``t`` it would wait for itself: RuntimeError (Linux would hang)."""
+    if in_tasklet(t):
+        raise RuntimeError(f"tasklet_kill of {t.name} from inside it")
     while t.running or t.pending:
         await t._idle.wait()

@@ -544,6 +544,16 @@ class Cpu:
 
         return cocotb.start_soon(coro)
 
+    def current_task(self) -> Any:
+        """The running cocotb task (asyncio's without a clock)."""
+        if self.clock is None:
+            import asyncio
+
+            return asyncio.current_task()
+        from cocotb.task import current_task
+
+        return current_task()
+
     def new_event(self) -> Any:
         """An event with ``set``/``clear``/``is_set``/``wait`` (cocotb's or asyncio's)."""
         if self.clock is None:

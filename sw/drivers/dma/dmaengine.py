@@ -47,7 +47,7 @@ from sw.include.linux.dmaengine import (
     DmaTxState,
 )
 from sw.include.linux.err import EINVAL, ENODEV, ENOSYS, ENXIO, EPERM, EPROBE_DEFER, ERR_PTR, ErrPtr
-from sw.include.linux.of import DeviceNode, of_property_match_string
+from sw.include.linux.of import DeviceNode
 
 log = logging.getLogger("sw.dmaengine")
 
@@ -316,33 +316,34 @@ async def _dma_chan_get(chan: DmaChan) -> int:
 
 async def of_dma_request_slave_channel(np: DeviceNode, name: str) -> DmaChan | ErrPtr:
     """The channel named ``name`` in ``np``'s ``dma-names``, translated by its provider:
-    -ENODEV when no entry has that name (or the provider has no free channel for it),
-    -EPROBE_DEFER when the provider is not registered yet."""
-    if "dmas" not in np.properties:
-        log.error("%s: no dmas property", np)
+    every entry with that name is tried in turn, as Linux does; -ENODEV when none gives
+    a channel, -EPROBE_DEFER when one of them names a provider not registered yet."""
+    names = np.properties.get("dma-names")
+    if "dmas" not in np.properties or not names:
+        log.error("%s: dma-names property missing or empty", np)
         return ERR_PTR(-ENODEV)
-    index = of_property_match_string(np, "dma-names", name)
-    if index < 0:
-        return ERR_PTR(-ENODEV)
-    spec = np.properties["dmas"][index]
-    provider, cells = spec[0], [int(c) for c in spec[1:]]
-    entry = _of_dma_list.get(provider)
-    if entry is None:
-        return ERR_PTR(-EPROBE_DEFER)
-    _, ofdma, _ = entry
-    chan = ofdma.of_dma_xlate(cells, ofdma)
-    if chan is None:
-        return ERR_PTR(-ENODEV)
-    ret = await _dma_chan_get(chan)
-    if ret < 0:
-        return ERR_PTR(ret)
-    return chan
+    ret_no_channel = -ENODEV
+    for index, entry_name in enumerate(names):
+        if entry_name != name:
+            continue
+        spec = np.properties["dmas"][index]
+        provider, cells = spec[0], [int(c) for c in spec[1:]]
+        entry = _of_dma_list.get(provider)
+        if entry is None:
+            ret_no_channel = -EPROBE_DEFER
+            continue
+        _, ofdma, _ = entry
+        chan = ofdma.of_dma_xlate(cells, ofdma)
+        if chan is not None and await _dma_chan_get(chan) == 0:
+            return chan
+    return ERR_PTR(ret_no_channel)
 
 
 async def dma_request_chan(dev: Device, name: str) -> DmaChan | ErrPtr:
     """dma_request_chan: the slave channel ``name`` of ``dev`` from its device-tree node;
     an error pointer (-ENODEV, -EPROBE_DEFER, -EBUSY...) when none can be had."""
-    chan: DmaChan | ErrPtr = ERR_PTR(-ENODEV)
+    # No device-tree node: no filter map either here, so Linux's "not yet" (-EPROBE_DEFER).
+    chan: DmaChan | ErrPtr = ERR_PTR(-EPROBE_DEFER)
     if dev.of_node is not None:
         chan = await of_dma_request_slave_channel(dev.of_node, name)
     if isinstance(chan, ErrPtr):
@@ -387,7 +388,7 @@ async def dma_request_channel(
 async def dma_request_chan_by_mask(mask: DmaCapMask) -> DmaChan | ErrPtr:
     chan = await dma_request_channel(mask)
     if chan is None:
-        return ERR_PTR(-ENODEV)
+        return ERR_PTR(-EPROBE_DEFER if not _devices else -ENODEV)
     return chan
 
 
@@ -582,7 +583,7 @@ async def dmaengine_terminate_async(chan: DmaChan) -> int:
     callback.  Callbacks may still be running when it returns: call
     :func:`dmaengine_synchronize` before freeing what they use."""
     if chan.device.device_terminate_all is None:
-        return -ENOSYS
+        return -EINVAL
     return int(await chan.device.device_terminate_all(chan))
 
 

@@ -35,7 +35,7 @@ from sw.drivers.dma.dmaengine import (
     dmaengine_desc_test_reuse,
 )
 from sw.include.linux.dmaengine import DMA_TRANS_NOERROR, DmaengineResult
-from sw.kernel.softirq import Tasklet, tasklet_kill, tasklet_schedule, tasklet_setup
+from sw.kernel.softirq import Tasklet, in_tasklet, tasklet_kill, tasklet_schedule, tasklet_setup
 from sw.platform import Platform
 
 
@@ -97,7 +97,6 @@ class VirtDmaChan(DmaChan):
         self.cyclic: VirtDmaDesc | None = None
         self.desc_free: Callable[[VirtDmaDesc], None] = _must_set_desc_free
         self.task: Tasklet = tasklet_setup(platform, self._complete, "vchan_complete")
-        self.in_callback = False  # the tasklet is running a client callback
 
     async def _complete(self, _t: Tasklet) -> None:
         await vchan_complete(self)
@@ -190,9 +189,13 @@ def vchan_terminate_vdesc(vd: VirtDmaDesc) -> None:
 
 
 def vchan_vdesc_fini(vd: VirtDmaDesc) -> None:
+    """Free a finished descriptor, or put it back on the allocated list for reuse. A
+    reusable one its callback submitted again stays where the submit put it (Linux
+    would list_add a node already on the submitted list)."""
     vc = to_virt_chan(vd.chan)
     if dmaengine_desc_test_reuse(vd):
-        _list_add(vd, vc.desc_allocated)
+        if vd.node is None:
+            _list_add(vd, vc.desc_allocated)
     else:
         _list_del(vd)
         vd.freed = True
@@ -226,7 +229,7 @@ def vchan_free_chan_resources(vc: VirtDmaChan) -> None:
 
 async def vchan_synchronize(vc: VirtDmaChan) -> None:
     """Wait for the tasklet to run out, then free the terminated descriptors."""
-    if vc.in_callback:
+    if in_tasklet(vc.task):
         raise RuntimeError(
             f"dmaengine_synchronize on {vc!r} from its own callback: it would wait for "
             "itself (use dmaengine_terminate_async in a callback)"
@@ -238,25 +241,22 @@ async def vchan_synchronize(vc: VirtDmaChan) -> None:
 
 
 async def vchan_complete(vc: VirtDmaChan) -> None:
-    """The tasklet: the cyclic descriptor's period callback, then each completed
-    descriptor's callback (with its result), each descriptor freed or kept for reuse
-    before its callback runs."""
+    """The tasklet: the cyclic descriptor's period callback (once per
+    :func:`vchan_cyclic_callback`: ``vc.cyclic`` is taken), then each completed
+    descriptor's callback with its result, and only after it ``vchan_vdesc_fini``: the
+    descriptor is freed, or back on the allocated list for reuse."""
     vd = vc.cyclic
+    vc.cyclic = None
     cyclic_cb = DmaengineDescCallback(vd) if vd is not None else None
     head: list[VirtDmaDesc] = []
     _splice_tail_init(vc.desc_completed, head)
-    vc.in_callback = True
-    try:
-        if cyclic_cb is not None and vd is not None:
-            await dmaengine_desc_callback_invoke(cyclic_cb, vd.tx_result)
-        for vd in list(head):
-            cb = DmaengineDescCallback(vd)
-            result = vd.tx_result
-            _list_del(vd)
-            vchan_vdesc_fini(vd)
-            await dmaengine_desc_callback_invoke(cb, result)
-    finally:
-        vc.in_callback = False
+    if cyclic_cb is not None and vd is not None:
+        await dmaengine_desc_callback_invoke(cyclic_cb, vd.tx_result)
+    for vd in list(head):
+        cb = DmaengineDescCallback(vd)
+        _list_del(vd)
+        await dmaengine_desc_callback_invoke(cb, vd.tx_result)
+        vchan_vdesc_fini(vd)
 
 
 def vchan_tx_status(vc: VirtDmaChan, cookie: int, state: Any) -> Any:

@@ -38,8 +38,11 @@ async def wait_for_completion_timeout(x: Completion, timeout_ns: int) -> int:
     """Wait for one :func:`complete`; returns 0 on timeout, else the time left in ns
     (at least 1), as the jiffies Linux returns."""
     start = x.platform.ktime_get_ns()
-    if x.done == 0 and not await x.platform.wait_event_timeout(x._event, timeout_ns):
-        return 0
+    left = timeout_ns
+    while x.done == 0:  # another waiter may take the complete() that woke this one
+        if left <= 0 or not await x.platform.wait_event_timeout(x._event, left):
+            return 0
+        left = timeout_ns - (x.platform.ktime_get_ns() - start)
     x.done -= 1
     if x.done == 0:
         x._event.clear()
