@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim waves demo test bench synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves demo test bench coverage synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -55,6 +55,14 @@ test: $(STAMP) check-tools lint-py
 # bus width, memory model and case; writes build/bench.json. QUICK=1 for a subset.
 bench: $(STAMP) check-tools
 	$(PY) -m tools.bench $(if $(QUICK),--quick)
+
+# Functional coverage (tb/coverage.py): the random regression (COVERAGE_ITERATIONS per test)
+# and the device-paced benches on both simulators, then the merged report.
+COVERAGE_ITERATIONS ?= 30
+coverage: $(STAMP) check-tools
+	rm -f build/sim/*/coverage.yml
+	DMAC_RANDOM_ITERATIONS=$(COVERAGE_ITERATIONS) $(PYTEST) tests/test_random.py tests/test_dmac_dev.py
+	$(PY) -m tools.coverage
 
 # Synthesis (Yosys, nextpnr-ecp5 from PyPI): LUTs, FFs, RAM, Fmax of the default and the
 # largest configuration; writes build/synth.json. CONFIG=default|largest|all.

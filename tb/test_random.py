@@ -1,5 +1,7 @@
 """Randomized regression: random chains on random channels, random memory latency and
-back-pressure, injected bus errors, pauses and aborts at random instants.
+back-pressure, injected bus errors, pauses and aborts at random instants (or as the
+channel's n-th descriptor fetch or status write is accepted, or as its bursts in flight
+drain: windows too short to hit by chance).
 
 Every iteration logs its seed; ``DMAC_SEED=<bench seed>`` replays the whole
 run.  Successful chains are checked byte for byte against the reference
@@ -17,6 +19,12 @@ SLVERR, so the controller must report them as data read or write errors.
 The reference model and the chain checks see the bus (IOVA) image gathered
 from the physical pages; every other physical byte must stay unchanged, and
 the IOMMU's fault queue must hold exactly the faults injected.
+
+Functional coverage (tb/coverage.py) samples every iteration that passed its
+checks from what the protocol checkers saw on both ports; each test writes
+the process's coverage to ``coverage.yml`` in the build folder (or
+``DMAC_COVERAGE_FILE``) and logs the report; ``python -m tools.coverage``
+merges a run's files.
 """
 
 from __future__ import annotations
@@ -28,11 +36,12 @@ from typing import Protocol
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, with_timeout
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Descriptor
 from sw.dmac_regs import DmacErr
+from tb import coverage
 from tb.chain_check import untouched_outside, verify_chain
 from tb.dmac_model import DmacModel
 from tb.dmac_tb import DmacTB
@@ -40,11 +49,16 @@ from tb.models import iommu as im
 from tb.models.axi_memory import AxiMemory
 from tb.models.memory_map import MemoryMap
 
-# DMAC_RANDOM_ITERATIONS raises it for a longer soak.
-ITERATIONS = int(os.environ.get("DMAC_RANDOM_ITERATIONS", "10"))
+# DMAC_RANDOM_ITERATIONS raises it for a longer soak.  12 (was 10): the coverage steering
+# made an iteration cheaper, and the error crosses need the samples.
+ITERATIONS = int(os.environ.get("DMAC_RANDOM_ITERATIONS", "12"))
 # The IOMMU run costs more per iteration (the model translates every burst): fewer.
 IOMMU_ITERATIONS = max(1, ITERATIONS // 2)
 FAULTS = ["none", "none", "pause", "abort", "data_read", "data_write", "desc_read", "status"]
+# When a pause or abort strikes: after a random delay, as the channel's n-th descriptor
+# fetch or status write is accepted on the bus, or as its bursts in flight drop to none for
+# the n-th time (those windows are too short to hit by delay; see tb/coverage.py).
+TRIGGERS = ["delay", "fetch", "status", "quiet", "quiet"]
 # Through the IOMMU: also a source or destination page unmapped, or a destination read-only.
 IOMMU_PAGE_FAULTS = ["unmapped_src", "unmapped_dst", "read_only_dst"]
 IOMMU_FAULTS = FAULTS + IOMMU_PAGE_FAULTS
@@ -102,15 +116,28 @@ class Plan:
         self.chain: list[tuple[int, Descriptor]] = []
         src, dst, desc = src_base, dst_base, desc_base
         for _ in range(rng.randrange(1, 7)):
-            length = rng.choice([rng.randrange(1, 200), rng.randrange(1, 7000)])
+            length = rng.choice(
+                [rng.randrange(1, 200), rng.randrange(1, 7000), edge_length(rng, db)]
+            )
             length = min(length, max(1, (room // 8) - 64))
             s, d = src + rng.randrange(db * 2), dst + rng.randrange(db * 2)
             self.chain.append((desc, Descriptor(s, d, length)))
             src, dst, desc = s + length + 64, d + length + 64, desc + 32 * rng.randrange(1, 3)
         self.fault = rng.choice(faults)
         self.victim = rng.randrange(len(self.chain))
+        if self.fault in ("data_read", "data_write") and rng.random() < 0.3:
+            # The last descriptor, one burst long: at times the only burst of the channel in
+            # flight when it is answered (no data behind it, no descriptor left to prefetch).
+            self.victim = len(self.chain) - 1
+            self.chain[self.victim][1].length = edge_length(rng, db)
+        if self.fault == "status" and self.victim + 1 < len(self.chain) and rng.random() < 0.5:
+            # A short next descriptor (up to a few bursts): few of the channel's bursts in
+            # flight when the status write is answered (a long one fills the outstanding slots).
+            self.chain[self.victim + 1][1].length = rng.randrange(1, 40 * db)
         self.delay = rng.randrange(20, 3000)
         self.hold = rng.randrange(10, 400)
+        self.trigger = rng.choice(TRIGGERS)
+        self.nth = rng.randrange(len(self.chain))  # which fetch or status write triggers
         self.page: int | None = None  # IOVA page number the IOMMU refuses (IOMMU page faults)
 
     def writes_page(self) -> bool:
@@ -125,6 +152,11 @@ class Plan:
             if start // PAGE <= page <= (start + d.length - 1) // PAGE:
                 found.append(i)
         return found
+
+
+def edge_length(rng: random.Random, db: int) -> int:
+    """A length at the bus word's edges: 1 byte, less than one beat, exactly one beat."""
+    return rng.choice([1, rng.randrange(2, db) if db > 2 else 1, db])
 
 
 def put_chain(mem: BusMemory, descs: list[tuple[int, Descriptor]]) -> None:
@@ -319,18 +351,18 @@ class IovaSpace:
 
 def inject(mem: BusMemory, rng: random.Random, plan: Plan, io: IovaSpace | None = None) -> None:
     addr, d = plan.chain[plan.victim]
+    # The faulty byte anywhere, or first or last (fewer or more of the channel's bursts in
+    # flight when it is answered).
+    at = rng.choice([rng.randrange(d.length), 0, d.length - 1])
     if plan.fault == "data_read":
-        mem.add_error_region(
-            d.src + rng.randrange(d.length), 1, rng.choice(["SLVERR", "DECERR"]), "r"
-        )
+        mem.add_error_region(d.src + at, 1, rng.choice(["SLVERR", "DECERR"]), "r")
     elif plan.fault == "data_write":
-        mem.add_error_region(
-            d.dst + rng.randrange(d.length), 1, rng.choice(["SLVERR", "DECERR"]), "w"
-        )
+        mem.add_error_region(d.dst + at, 1, rng.choice(["SLVERR", "DECERR"]), "w")
     elif plan.fault == "desc_read":
-        mem.add_error_region(addr + rng.randrange(32), 1, "SLVERR", "r")
+        mem.add_error_region(addr + rng.randrange(32), 1, rng.choice(["SLVERR", "DECERR"]), "r")
     elif plan.fault == "status":
-        mem.add_error_region(addr + r.DMAC_DESC_LEN_OFFSET, 8, "SLVERR", "w")
+        resp = rng.choice(["SLVERR", "DECERR"])
+        mem.add_error_region(addr + r.DMAC_DESC_LEN_OFFSET, 8, resp, "w")
     elif plan.fault in IOMMU_PAGE_FAULTS:
         # The whole page faults: the first descriptor of the chain that touches it is the
         # one the error stops at.
@@ -341,9 +373,65 @@ def inject(mem: BusMemory, rng: random.Random, plan: Plan, io: IovaSpace | None 
         io.protect(plan.page, im.PTE_R if plan.fault == "read_only_dst" else 0)
 
 
-async def disturb(tb: DmacTB, chan: int, plan: Plan) -> None:
-    """Pause and resume, or abort, the channel after its random delay."""
-    await ClockCycles(tb.dut.clk, plan.delay)
+async def descriptor_access(tb: DmacTB, chan: int, write: bool, nth: int, idle: list[bool]) -> None:
+    """Return at the ``nth`` (from 0) status write (``write``) or descriptor fetch of
+    ``chan`` accepted on the bus, or once ``idle[0]`` says every channel stopped."""
+    dut = tb.dut
+    valid, ready, ident = (
+        (dut.m_axi_awvalid, dut.m_axi_awready, dut.m_axi_awid)
+        if write
+        else (dut.m_axi_arvalid, dut.m_axi_arready, dut.m_axi_arid)
+    )
+    want = tb.params.axi_id(chan, True)
+    seen = 0
+    while not idle[0]:
+        await RisingEdge(dut.clk)
+        await ReadOnly()
+        if str(valid.value) == "1" and str(ready.value) == "1" and int(ident.value) == want:
+            if seen == nth:
+                break
+            seen += 1
+    await RisingEdge(dut.clk)
+
+
+def _handshake(valid, ready, ident, ids: set[int]) -> bool:  # type: ignore[no-untyped-def]
+    return str(valid.value) == "1" and str(ready.value) == "1" and int(ident.value) in ids
+
+
+async def channel_quiet(tb: DmacTB, chan: int, nth: int, idle: list[bool]) -> None:
+    """Return when ``chan``'s bursts in flight (both of its IDs) drop to none for the
+    ``nth`` time (from 0), or once ``idle[0]`` says every channel stopped."""
+    dut, p = tb.dut, tb.params
+    ids = {p.axi_id(chan, False), p.axi_id(chan, True)}
+    flying = seen = 0
+    while not idle[0]:
+        await RisingEdge(dut.clk)
+        await ReadOnly()
+        before = flying
+        flying += _handshake(dut.m_axi_arvalid, dut.m_axi_arready, dut.m_axi_arid, ids)
+        flying += _handshake(dut.m_axi_awvalid, dut.m_axi_awready, dut.m_axi_awid, ids)
+        flying -= _handshake(dut.m_axi_bvalid, dut.m_axi_bready, dut.m_axi_bid, ids)
+        if str(dut.m_axi_rlast.value) == "1":
+            flying -= _handshake(dut.m_axi_rvalid, dut.m_axi_rready, dut.m_axi_rid, ids)
+        flying = max(flying, 0)  # bursts issued before this task started
+        if before and not flying:
+            if seen == nth:
+                break
+            seen += 1
+    await RisingEdge(dut.clk)
+
+
+async def disturb(tb: DmacTB, chan: int, plan: Plan, idle: list[bool]) -> None:
+    """Pause and resume, or abort, the channel after its random delay, or at its chosen
+    descriptor fetch or status write, or as its bursts in flight drain (``plan.trigger``)."""
+    if plan.fault not in ("pause", "abort"):
+        return
+    if plan.trigger == "delay":
+        await ClockCycles(tb.dut.clk, plan.delay)
+    elif plan.trigger == "quiet":
+        await channel_quiet(tb, chan, plan.nth, idle)
+    else:
+        await descriptor_access(tb, chan, plan.trigger == "status", plan.nth, idle)
     if plan.fault == "pause":
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_PAUSE_LSB)
         await ClockCycles(tb.dut.clk, plan.hold)
@@ -352,9 +440,12 @@ async def disturb(tb: DmacTB, chan: int, plan: Plan) -> None:
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_ABORT_LSB)
 
 
-async def one_iteration(tb: DmacTB, seed: int, io: IovaSpace | None = None) -> None:
+async def one_iteration(
+    tb: DmacTB, seed: int, io: IovaSpace | None = None, cov: coverage.Collector | None = None
+) -> None:
     """One random scenario, checked in full; with ``io`` the bus addresses go through the
-    IOMMU, remapped for this iteration, and the physical side is checked too."""
+    IOMMU, remapped for this iteration, and the physical side is checked too.  ``cov``
+    samples the scenario once it passed its checks."""
     rng = random.Random(seed)
     db, nchan = tb.params.data_bytes, tb.params.NUM_CHANNELS
     assert isinstance(tb.ram, AxiMemory)
@@ -399,19 +490,23 @@ async def one_iteration(tb: DmacTB, seed: int, io: IovaSpace | None = None) -> N
     for c, plan in plans.items():
         await tb.chan_write(c, r.DMAC_CHAN_IRQ_STATUS_OFFSET, 0xF)
         await tb.start(c, plan.chain[0][0])
-    tasks = [cocotb.start_soon(disturb(tb, c, p)) for c, p in plans.items()]
+    idle = [False]
+    tasks = [cocotb.start_soon(disturb(tb, c, p, idle)) for c, p in plans.items()]
     for c in plans:
         await tb.wait_idle(c, timeout_us=5000)
+    idle[0] = True
     for t in tasks:
         await with_timeout(t, 100, "us")
     await ClockCycles(tb.dut.clk, 20)
 
     mem_now = mem.read(0, tb.mem_size)
     regions: list[tuple[int, int]] = []
+    done: dict[int, int] = {}
     for c, plan in plans.items():
         status = await tb.chan_read(c, r.DMAC_CHAN_STATUS_OFFSET)
         err = DmacErr((status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF)
         completed = await tb.chan_read(c, r.DMAC_CHAN_COMPLETED_OFFSET)
+        done[c] = completed
         where = f"seed {seed} channel {c} ({plan.fault} at descriptor {plan.victim})"
         if plan.fault == "abort":
             assert err in (DmacErr.ABORTED, DmacErr.NONE), f"{where}: {err!r}"
@@ -436,15 +531,48 @@ async def one_iteration(tb: DmacTB, seed: int, io: IovaSpace | None = None) -> N
     if io is not None:
         io.check(f"seed {seed}", plans, db)
     tb.check_protocol()
+    if cov is not None:
+        cov.end_iteration({c: [d for _, d in p.chain] for c, p in plans.items()}, done)
+
+
+def collector(tb: DmacTB) -> coverage.Collector:
+    """Coverage of what the bench's checkers see on both ports (tb/coverage.py)."""
+    assert tb.axi_checker is not None
+    return coverage.Collector(
+        tb.axi_checker,
+        tb.axil_checker,
+        data_bytes=tb.params.data_bytes,
+        max_burst_len=tb.params.MAX_BURST_LEN,
+        chan_bits=tb.params.chan_bits,
+    )
+
+
+def write_coverage(tb: DmacTB, cov: coverage.Collector) -> None:
+    """This process's coverage so far to its file, and the report into the log."""
+    path = coverage.write()
+    tb.dut._log.info("functional coverage so far (%s):", path.resolve())
+    for line in coverage.report(coverage.load(path)):
+        tb.dut._log.info("  %s", line)
+    if cov.gaps:
+        tb.dut._log.info(
+            "  %d gaps with no burst of a busy channel in flight, %.0f ns in all, longest %.0f ns",
+            len(cov.gaps),
+            sum(cov.gaps),
+            max(cov.gaps),
+        )
+    if cov.other_cuts:
+        tb.dut._log.info("  %d descriptors had a burst cut no bin explains", cov.other_cuts)
 
 
 @cocotb.test()
 async def test_random_regression(dut) -> None:  # type: ignore[no-untyped-def]
     """ITERATIONS random scenarios on one controller, each checked in full."""
     tb = DmacTB(dut, mem_latency=2, reorder=True)
+    cov = collector(tb)
     await tb.reset()
     for _ in range(ITERATIONS):
-        await one_iteration(tb, tb.rng.getrandbits(32))
+        await one_iteration(tb, tb.rng.getrandbits(32), cov=cov)
+    write_coverage(tb, cov)
 
 
 @cocotb.test()
@@ -458,6 +586,8 @@ async def test_random_through_iommu(dut) -> None:  # type: ignore[no-untyped-def
     tb = DmacTB(dut, mem_latency=2, reorder=True, memory_map=phys, iommu=iommu, stream_id=STREAM_ID)
     assert isinstance(tb.ram, AxiMemory)
     io = IovaSpace(tb.ram, iommu, tb.mem_size, tb.rng)
+    cov = collector(tb)
     await tb.reset()
     for _ in range(IOMMU_ITERATIONS):
-        await one_iteration(tb, tb.rng.getrandbits(32), io)
+        await one_iteration(tb, tb.rng.getrandbits(32), io, cov)
+    write_coverage(tb, cov)

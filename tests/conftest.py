@@ -98,3 +98,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     failed = sum(r[2] == "FAIL" for r in rows)
     passed = sum(r[2] == "pass" for r in rows)
     tr.write_line(f"cocotb tests: {passed} passed, {failed} failed, {len(rows)} ran")
+    from tools.coverage import terminal_summary as coverage_summary
+
+    coverage_summary(tr, [Path(p) for _, p in sorted(set(_results))])
