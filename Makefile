@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim waves demo test bench coverage synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves demo test bench coverage formal synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -63,6 +63,12 @@ coverage: $(STAMP) check-tools
 	rm -f build/sim/*/coverage.yml
 	DMAC_RANDOM_ITERATIONS=$(COVERAGE_ITERATIONS) $(PYTEST) tests/test_random.py tests/test_dmac_dev.py
 	$(PY) -m tools.coverage
+
+# Formal (formal/, SymbiYosys with Yosys and Boolector from PyPI): BMC of the AXI4 master and
+# AXI4-Lite properties to depth 40 and k-induction of the AXI4-Lite slave; FORMAL_TASKS picks
+# tasks of formal/dmac.sby (e.g. cover, bmc_cfg_busy). About 25 minutes on 2 cores.
+formal: $(STAMP)
+	$(PY) -m tools.formal $(FORMAL_TASKS)
 
 # Synthesis (Yosys, nextpnr-ecp5 from PyPI): LUTs, FFs, RAM, Fmax of the default and the
 # largest configuration; writes build/synth.json. CONFIG=default|largest|all.
