@@ -78,8 +78,14 @@ def verify_chain(
                 problems.append(f"descriptor {i} at {addr:#x} changed but never ran")
             if err in WRITE_ERRORS:
                 a, b, o = (np.frombuffer(x, dtype=np.uint8) for x in (dst, src, old))
-                if np.count_nonzero((a != b) & (a != o)):
-                    problems.append(f"descriptor {i}: bytes hold neither old nor source data")
+                bad = np.flatnonzero((a != b) & (a != o))
+                if bad.size:
+                    k = int(bad[0])
+                    problems.append(
+                        f"descriptor {i}: {bad.size} bytes hold neither old nor source data, "
+                        f"first at offset {k} of {d.length} (dst {d.dst + k:#x}: "
+                        f"{a[k]:#04x}, source {b[k]:#04x}, old {o[k]:#04x})"
+                    )
             elif dst != old:
                 problems.append(f"descriptor {i}: destination written but never ran")
     return problems
