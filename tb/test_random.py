@@ -55,11 +55,6 @@ ITERATIONS = int(os.environ.get("DMAC_RANDOM_ITERATIONS", "12"))
 # The IOMMU run costs more per iteration (the model translates every burst): fewer.
 IOMMU_ITERATIONS = max(1, ITERATIONS // 2)
 FAULTS = ["none", "none", "pause", "abort", "data_read", "data_write", "desc_read", "status"]
-# A short descriptor after the one whose status write fails: off by default, because it
-# finds an RTL bug not fixed yet (the descriptor after the short one starts with bytes that
-# are neither old nor source data; replay: DMAC_RANDOM_SHORT_AFTER_STATUS=1
-# DMAC_SEED=1343302307 on dw32).  Turn it on by default once the RTL is fixed.
-SHORT_AFTER_STATUS = os.environ.get("DMAC_RANDOM_SHORT_AFTER_STATUS", "0") == "1"
 # When a pause or abort strikes: after a random delay, as the channel's n-th descriptor
 # fetch or status write is accepted on the bus, or as its bursts in flight drop to none for
 # the n-th time (those windows are too short to hit by delay; see tb/coverage.py).
@@ -118,32 +113,32 @@ class Plan:
         src_base = 0x1_0000 + chan * (0xF_0000 // nchan)
         dst_base = 0x10_0000 + chan * (0x10_0000 // nchan)
         room = 0xF_0000 // nchan
-        self.chain: list[tuple[int, Descriptor]] = []
-        src, dst, desc = src_base, dst_base, desc_base
+        # Every length is final before the layout below is drawn from them.
+        lengths = []
         for _ in range(rng.randrange(1, 7)):
             length = rng.choice(
                 [rng.randrange(1, 200), rng.randrange(1, 7000), edge_length(rng, db)]
             )
-            length = min(length, max(1, (room // 8) - 64))
-            s, d = src + rng.randrange(db * 2), dst + rng.randrange(db * 2)
-            self.chain.append((desc, Descriptor(s, d, length)))
-            src, dst, desc = s + length + 64, d + length + 64, desc + 32 * rng.randrange(1, 3)
+            lengths.append(min(length, max(1, (room // 8) - 64)))
         self.fault = rng.choice(faults)
-        self.victim = rng.randrange(len(self.chain))
+        self.victim = rng.randrange(len(lengths))
         if self.fault in ("data_read", "data_write") and rng.random() < 0.3:
             # The last descriptor, one burst long: at times the only burst of the channel in
             # flight when it is answered (no data behind it, no descriptor left to prefetch).
-            self.victim = len(self.chain) - 1
-            self.chain[self.victim][1].length = edge_length(rng, db)
-        if (
-            SHORT_AFTER_STATUS
-            and self.fault == "status"
-            and self.victim + 1 < len(self.chain)
-            and rng.random() < 0.5
-        ):
+            self.victim = len(lengths) - 1
+            lengths[self.victim] = edge_length(rng, db)
+        if self.fault == "status" and self.victim + 1 < len(lengths) and rng.random() < 0.5:
             # A short next descriptor (up to a few bursts): few of the channel's bursts in
             # flight when the status write is answered (a long one fills the outstanding slots).
-            self.chain[self.victim + 1][1].length = rng.randrange(1, 40 * db)
+            lengths[self.victim + 1] = rng.randrange(1, 40 * db)
+        self.chain: list[tuple[int, Descriptor]] = []
+        src, dst, desc = src_base, dst_base, desc_base
+        for length in lengths:
+            s, d = src + rng.randrange(db * 2), dst + rng.randrange(db * 2)
+            self.chain.append((desc, Descriptor(s, d, length)))
+            src, dst, desc = s + length + 64, d + length + 64, desc + 32 * rng.randrange(1, 3)
+        assert src <= src_base + room and dst <= dst_base + 0x10_0000 // nchan, "chain too long"
+        assert desc <= desc_base + 0x800, "descriptors beyond the channel's area"
         self.delay = rng.randrange(20, 3000)
         self.hold = rng.randrange(10, 400)
         self.trigger = rng.choice(TRIGGERS)
