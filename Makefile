@@ -10,7 +10,7 @@ SIM    ?= icarus
 JOBS   ?= auto
 PYTEST := $(PY) -m pytest -n $(JOBS)
 
-.PHONY: all sim waves demo test bench coverage formal synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
+.PHONY: all sim waves demo test bench coverage soak formal synth synth-units lint lint-rtl lint-py unit regs check-tools venv clean distclean
 
 all: test
 
@@ -37,9 +37,10 @@ sim: $(STAMP) check-tools
 	$(PYTEST) -m sim --sim $(SIM)
 
 # One cocotb test with waves, a GTKWave save file and the transaction log.
+# PARAMS=NAME=VALUE,... sets parameters; REPLAY=<seed> runs one random-regression iteration.
 waves: $(STAMP) check-tools
-	@test -n "$(TEST)" || { echo "usage: make waves TEST=<cocotb test name> [SIM=icarus|verilator]"; exit 1; }
-	$(PY) -m tools.waves "$(TEST)" --sim $(SIM)
+	@test -n "$(TEST)" || { echo "usage: make waves TEST=<cocotb test name> [SIM=icarus|verilator] [PARAMS=DATA_WIDTH=32,...] [REPLAY=<iteration seed>]"; exit 1; }
+	$(PY) -m tools.waves "$(TEST)" --sim $(SIM) $(if $(PARAMS),--params "$(PARAMS)") $(if $(REPLAY),--replay $(REPLAY))
 
 # The whole software stack on the RTL: dmatest's summary line per channel, then one line
 # per client driver (SIM=icarus|verilator; DEMO_ARGS="--coherent --iterations 50").
@@ -61,8 +62,15 @@ bench: $(STAMP) check-tools
 COVERAGE_ITERATIONS ?= 30
 coverage: $(STAMP) check-tools
 	rm -f build/sim/*/coverage.yml
-	DMAC_RANDOM_ITERATIONS=$(COVERAGE_ITERATIONS) $(PYTEST) tests/test_random.py tests/test_dmac_dev.py
+	DMAC_SOAK_SEEDS=1 DMAC_RANDOM_ITERATIONS=$(COVERAGE_ITERATIONS) $(PYTEST) tests/test_random.py tests/test_dmac_dev.py
 	$(PY) -m tools.coverage
+
+# Soak: the random regression over SEEDS bench seeds per simulator and bus width, on every
+# core, then its counts (tools/soak.py). SHARD=K/M runs one CI runner's share (pytest-split),
+# BASE=<first seed> fixes the seeds, SIM_ONLY=verilator one simulator.
+SEEDS ?= 10
+soak: $(STAMP) check-tools
+	$(PY) -m tools.soak --seeds $(SEEDS) --jobs $(JOBS) $(if $(SHARD),--shard $(SHARD)) $(if $(BASE),--base $(BASE)) $(if $(SIM_ONLY),--sim $(SIM_ONLY))
 
 # Formal (formal/, SymbiYosys with Yosys and Boolector from PyPI): BMC of the AXI4 master and
 # AXI4-Lite properties to depth 40 and k-induction of the AXI4-Lite slave; FORMAL_TASKS picks

@@ -377,6 +377,10 @@ class Collector:
             self.gaps += gaps(bursts, chan)
         if bursts:
             _sample_busy(str(min(most_busy(bursts), MAX_CHANNELS)))
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what was seen since the last sample (an iteration that failed its checks)."""
         self.bursts = []
         self.controls = []
 

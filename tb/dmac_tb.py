@@ -194,9 +194,13 @@ class DmacTB:
         self.dut.rst.value = 0
         await ClockCycles(self.dut.clk, 2)
 
-    def set_backpressure(self, probability: float, register_bus: bool = True) -> None:
+    def set_backpressure(
+        self, probability: float, register_bus: bool = True, rng: random.Random | None = None
+    ) -> None:
         """Stall every channel of the memory bus (and of the register bus) at random,
-        or never (probability 0)."""
+        or never (probability 0); the register bus's stalls are drawn from ``rng``
+        (default: the bench's), the memory's from its own seed (``AxiMemory.reseed``)."""
+        rng = self.rng if rng is None else rng
         channels = []
         if register_bus:
             channels += [
@@ -218,7 +222,7 @@ class DmacTB:
             ]
         for ch in channels:
             if probability > 0:
-                ch.set_pause_generator(pauses(random.Random(self.rng.getrandbits(32)), probability))
+                ch.set_pause_generator(pauses(random.Random(rng.getrandbits(32)), probability))
             else:
                 ch.clear_pause_generator()
                 ch.pause = False  # clearing the generator keeps its last draw

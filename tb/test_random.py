@@ -3,11 +3,18 @@ back-pressure, injected bus errors, pauses and aborts at random instants (or as 
 channel's n-th descriptor fetch or status write is accepted, or as its bursts in flight
 drain: windows too short to hit by chance).
 
-Every iteration logs its seed; ``DMAC_SEED=<bench seed>`` replays the whole
-run.  Successful chains are checked byte for byte against the reference
-model; chains stopped by an error or an abort against the rules in
-tb/chain_check.py; the whole memory outside the chains must be unchanged,
-and the protocol checkers watch both ports throughout.
+Each iteration starts from reset and draws everything from its own seed (the
+memory models' response order and stalls too), so it runs alone exactly as it ran
+in the regression: a failing iteration logs ``make waves ... REPLAY=<seed>``, which
+runs just it with waves and the transaction log (``DMAC_RANDOM_REPLAY``).  An
+iteration runs one or two rounds of chains; the second starts on a controller that
+just stopped after the first's errors and aborts, without a reset.  The bench seed
+(``DMAC_SEED``) draws the iterations' seeds.  Successful chains are checked byte
+for byte against the reference model; chains stopped by an error or an abort
+against the rules in tb/chain_check.py; the whole memory outside the chains must be
+unchanged, and the protocol checkers watch both ports throughout.  A failing
+iteration is counted by what failed (tb/soak.py), the controller is reset by the
+next iteration, and the test fails at its end; the counts go to ``soak.json``.
 
 ``test_random_through_iommu`` runs the same scenarios with the bus addresses
 translated by the IOMMU model (tb/models/iommu.py): each iteration maps the
@@ -29,6 +36,7 @@ merges a run's files.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Sequence
@@ -36,18 +44,19 @@ from typing import Protocol
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, SimTimeoutError, with_timeout
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Descriptor
 from sw.dmac_regs import DmacErr
-from tb import coverage
+from tb import coverage, soak
 from tb.chain_check import untouched_outside, verify_chain
 from tb.dmac_model import DmacModel
 from tb.dmac_tb import DmacTB
 from tb.models import iommu as im
 from tb.models.axi_memory import AxiMemory
 from tb.models.memory_map import MemoryMap
+from tb.soak import Counts, IterationFailed, Problem
 
 # DMAC_RANDOM_ITERATIONS raises it for a longer soak.  12 (was 10): the coverage steering
 # made an iteration cheaper, and the error crosses need the samples.
@@ -426,9 +435,10 @@ async def channel_quiet(tb: DmacTB, chan: int, nth: int, idle: list[bool]) -> No
     await RisingEdge(dut.clk)
 
 
-async def disturb(tb: DmacTB, chan: int, plan: Plan, idle: list[bool]) -> None:
+async def disturb(tb: DmacTB, chan: int, plan: Plan, idle: list[bool], counts: Counts) -> None:
     """Pause and resume, or abort, the channel after its random delay, or at its chosen
-    descriptor fetch or status write, or as its bursts in flight drain (``plan.trigger``)."""
+    descriptor fetch or status write, or as its bursts in flight drain (``plan.trigger``).
+    Counted only when written before every channel stopped (``idle[0]``)."""
     if plan.fault not in ("pause", "abort"):
         return
     if plan.trigger == "delay":
@@ -438,37 +448,97 @@ async def disturb(tb: DmacTB, chan: int, plan: Plan, idle: list[bool]) -> None:
     else:
         await descriptor_access(tb, chan, plan.trigger == "status", plan.nth, idle)
     if plan.fault == "pause":
+        counts.pauses += not idle[0]
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_PAUSE_LSB)
         await ClockCycles(tb.dut.clk, plan.hold)
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 0)
     elif plan.fault == "abort":
+        counts.aborts += not idle[0]
         await tb.chan_write(chan, r.DMAC_CHAN_CTRL_OFFSET, 1 << r.DMAC_CHAN_CTRL_ABORT_LSB)
 
 
+def replay_command(test: str, seed: int) -> str:
+    """The command that runs iteration ``seed`` alone, with waves and the transaction log."""
+    sim = "verilator" if "verilator" in getattr(cocotb, "SIM_NAME", "").lower() else "icarus"
+    given = json.loads(os.environ.get("DMAC_PARAMS", "{}"))
+    params = ",".join(f"{k}={v}" for k, v in given.items())
+    return f"make waves TEST={test} SIM={sim} PARAMS={params} REPLAY={seed}"
+
+
 async def one_iteration(
-    tb: DmacTB, seed: int, io: IovaSpace | None = None, cov: coverage.Collector | None = None
-) -> None:
-    """One random scenario, checked in full; with ``io`` the bus addresses go through the
-    IOMMU, remapped for this iteration, and the physical side is checked too.  ``cov``
-    samples the scenario once it passed its checks."""
+    tb: DmacTB,
+    test: str,
+    seed: int,
+    io: IovaSpace | None = None,
+    cov: coverage.Collector | None = None,
+) -> bool:
+    """One random scenario from reset, all of it drawn from ``seed`` (the memory models'
+    choices too), so it replays alone (:func:`replay_command`): one or two rounds of
+    chains, the second on a controller that just stopped after the first's errors and
+    aborts.  Adds what it did and found to the process's counts (tb/soak.py); returns
+    whether it passed.  A failure is logged with its replay command and leaves the
+    controller to the next iteration's reset."""
     rng = random.Random(seed)
+    counts = Counts(iterations=1)
+    try:
+        await tb.reset()
+        assert isinstance(tb.ram, AxiMemory)
+        tb.ram.reseed(rng.getrandbits(64))
+        for n in range(rng.choice([1, 1, 2])):
+            await one_round(tb, rng, f"seed {seed} round {n}", counts, io, cov)
+    except IterationFailed as failed:
+        counts.failed_iterations = 1
+        if cov is not None:
+            cov.forget()
+        for p in failed.problems:
+            tb.dut._log.error("%s: %s", p.kind, p.message)
+            if p.kind == soak.MISMATCH:
+                counts.mismatches += p.count
+            elif p.kind == soak.GUARD:
+                counts.guard_writes += p.count
+            elif p.kind == soak.PROTOCOL:
+                counts.protocol_violations += p.count
+            else:
+                counts.hangs += p.count
+        tb.dut._log.error(
+            "iteration seed %d failed; replay it alone with waves and the transaction log: %s",
+            seed,
+            replay_command(test, seed),
+        )
+    finally:
+        soak.COUNTS.add(counts)
+    return not counts.failed_iterations
+
+
+async def one_round(
+    tb: DmacTB,
+    rng: random.Random,
+    where: str,
+    counts: Counts,
+    io: IovaSpace | None,
+    cov: coverage.Collector | None,
+) -> None:
+    """Chains on random channels, checked in full; with ``io`` the bus addresses go through
+    the IOMMU, remapped for this round, and the physical side is checked too.  ``cov``
+    samples the round once it passed its checks.  Raises :class:`IterationFailed`."""
     db, nchan = tb.params.data_bytes, tb.params.NUM_CHANNELS
     assert isinstance(tb.ram, AxiMemory)
     tb.ram.read_latency = rng.choice([2, 2, 8, 20, 40])
     tb.ram.write_latency = rng.choice([2, 2, 8, 20, 40])
-    tb.set_backpressure(rng.choice([0.0, 0.1, 0.3]))
+    tb.set_backpressure(rng.choice([0.0, 0.1, 0.3]), rng=rng)
     tb.ram.clear_error_regions()
     mem: BusMemory = tb.ram
     if io is not None:
         io.remap(rng)
         mem = io
-    mem.write(0, tb.rng.randbytes(tb.mem_size))  # as tb.fill_random(), through ``mem``
+    mem.write(0, rng.randbytes(tb.mem_size))  # as tb.fill_random(), through ``mem``
     active = sorted(rng.sample(range(nchan), rng.randrange(1, nchan + 1)))
     faults = FAULTS if io is None else IOMMU_FAULTS
     plans = {c: Plan(rng, c, nchan, db, faults) for c in active}
     for plan in plans.values():
         put_chain(mem, plan.chain)
         inject(mem, rng, plan, io)
+        counts.errors_injected += plan.fault in EXPECTED and EXPECTED[plan.fault] != DmacErr.NONE
     for c, plan in plans.items():
         # A refused page must belong to one channel's chain only (the layout ensures it).
         if plan.page is not None:
@@ -478,8 +548,8 @@ async def one_iteration(
     if io is not None:
         io.sync()
     tb.dut._log.info(
-        "iteration seed %d: latency %d/%d, %s",
-        seed,
+        "%s: latency %d/%d, %s",
+        where,
         tb.ram.read_latency,
         tb.ram.write_latency,
         ", ".join(
@@ -496,14 +566,21 @@ async def one_iteration(
         await tb.chan_write(c, r.DMAC_CHAN_IRQ_STATUS_OFFSET, 0xF)
         await tb.start(c, plan.chain[0][0])
     idle = [False]
-    tasks = [cocotb.start_soon(disturb(tb, c, p, idle)) for c, p in plans.items()]
-    for c in plans:
-        await tb.wait_idle(c, timeout_us=5000)
-    idle[0] = True
+    tasks = [cocotb.start_soon(disturb(tb, c, p, idle, counts)) for c, p in plans.items()]
+    try:
+        for c in plans:
+            try:
+                await tb.wait_idle(c, timeout_us=5000)
+            except SimTimeoutError:
+                hang = Problem(soak.HANG, f"{where}: channel {c} still busy after 5 ms")
+                raise IterationFailed([hang]) from None
+    finally:
+        idle[0] = True
     for t in tasks:
         await with_timeout(t, 100, "us")
     await ClockCycles(tb.dut.clk, 20)
 
+    problems: list[Problem] = []
     mem_now = mem.read(0, tb.mem_size)
     regions: list[tuple[int, int]] = []
     done: dict[int, int] = {}
@@ -512,30 +589,57 @@ async def one_iteration(
         err = DmacErr((status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF)
         completed = await tb.chan_read(c, r.DMAC_CHAN_COMPLETED_OFFSET)
         done[c] = completed
-        where = f"seed {seed} channel {c} ({plan.fault} at descriptor {plan.victim})"
+        counts.descriptors += completed
+        here = f"{where} channel {c} ({plan.fault} at descriptor {plan.victim})"
+        wrong: list[str] = []
         if plan.fault == "abort":
-            assert err in (DmacErr.ABORTED, DmacErr.NONE), f"{where}: {err!r}"
-            assert err == DmacErr.ABORTED or completed == len(plan.chain), where
+            if err not in (DmacErr.ABORTED, DmacErr.NONE):
+                wrong.append(f"ERR_CODE {err!r}")
+            elif err == DmacErr.NONE and completed != len(plan.chain):
+                wrong.append(f"not aborted, but COMPLETED {completed} of {len(plan.chain)}")
         else:
-            assert err == EXPECTED[plan.fault], f"{where}: ERR_CODE {err!r}"
             want = len(plan.chain) if err == DmacErr.NONE else plan.victim
-            assert completed == want, f"{where}: COMPLETED {completed}, expected {want}"
+            if err != EXPECTED[plan.fault]:
+                wrong.append(f"ERR_CODE {err!r}, expected {EXPECTED[plan.fault]!r}")
+            elif completed != want:
+                wrong.append(f"COMPLETED {completed}, expected {want}")
         if err == DmacErr.NONE:
             # Ran to the end: byte-exact against the reference model.
-            for addr, d in plan.chain:
-                assert mem_now[d.dst : d.dst + d.length] == model.mem[d.dst : d.dst + d.length], (
-                    where
-                )
-                assert mem_now[addr : addr + 32] == model.mem[addr : addr + 32], where
-            assert expect[c].completed == completed, where
-        problems = verify_chain(mem_now, original, plan.chain, completed, err)
-        assert not problems, f"{where}: " + "; ".join(problems)
+            for i, (addr, d) in enumerate(plan.chain):
+                if mem_now[d.dst : d.dst + d.length] != model.mem[d.dst : d.dst + d.length]:
+                    wrong.append(f"descriptor {i}: destination differs from the model")
+                if mem_now[addr : addr + 32] != model.mem[addr : addr + 32]:
+                    wrong.append(f"descriptor {i}: write-back differs from the model")
+            if expect[c].completed != completed:
+                wrong.append(f"COMPLETED {completed}, the model {expect[c].completed}")
+        wrong += verify_chain(mem_now, original, plan.chain, completed, err)
+        problems += [Problem(soak.MISMATCH, f"{here}: {w}") for w in wrong]
         regions += [(a, 32) for a, _ in plan.chain] + [(d.dst, d.length) for _, d in plan.chain]
+        counts.bytes_checked += sum(32 + d.length for _, d in plan.chain)
     stray = untouched_outside(mem_now, original, regions)
-    assert not stray, f"seed {seed}: bytes changed outside every chain, first at {stray[0]:#x}"
+    counts.guard_bytes += tb.mem_size - sum(n for _, n in regions)
+    if stray:
+        problems.append(
+            Problem(
+                soak.GUARD,
+                f"{where}: {len(stray)} bytes changed outside every chain, first at {stray[0]:#x}",
+                len(stray),
+            )
+        )
     if io is not None:
-        io.check(f"seed {seed}", plans, db)
-    tb.check_protocol()
+        try:
+            io.check(where, plans, db)
+        except AssertionError as e:
+            problems.append(Problem(soak.MISMATCH, str(e)))
+    for checker in (tb.axi_checker, tb.axil_checker):
+        assert checker is not None
+        try:
+            checker.assert_clean(idle=True)
+        except AssertionError as e:
+            problems.append(Problem(soak.PROTOCOL, str(e), len(checker.violations)))
+            checker.violations.clear()
+    if problems:
+        raise IterationFailed(problems)
     if cov is not None:
         cov.end_iteration({c: [d for _, d in p.chain] for c, p in plans.items()}, done)
 
@@ -569,15 +673,36 @@ def write_coverage(tb: DmacTB, cov: coverage.Collector) -> None:
         tb.dut._log.info("  %d descriptors had a burst cut no bin explains", cov.other_cuts)
 
 
+def iteration_seeds(tb: DmacTB, count: int) -> list[int]:
+    """The iterations' seeds: ``count`` drawn from the bench seed, or the one
+    ``DMAC_RANDOM_REPLAY`` names (a failing iteration, run alone)."""
+    replay = os.environ.get("DMAC_RANDOM_REPLAY")
+    if replay:
+        return [int(replay)]
+    return [tb.rng.getrandbits(32) for _ in range(count)]
+
+
+async def run_iterations(tb: DmacTB, test: str, count: int, io: IovaSpace | None = None) -> None:
+    """The iterations of one test, then its coverage and counts written out; fails at
+    the end if any iteration did (each was logged with its replay command)."""
+    cov = collector(tb)
+    failed = [
+        seed
+        for seed in iteration_seeds(tb, count)
+        if not await one_iteration(tb, test, seed, io, cov)
+    ]
+    write_coverage(tb, cov)
+    path = soak.write()
+    for line in soak.COUNTS.lines():
+        tb.dut._log.info("soak counts so far (%s): %s", path.resolve(), line)
+    assert not failed, f"{len(failed)} iteration(s) failed, seeds {failed}; see the log"
+
+
 @cocotb.test()
 async def test_random_regression(dut) -> None:  # type: ignore[no-untyped-def]
     """ITERATIONS random scenarios on one controller, each checked in full."""
     tb = DmacTB(dut, mem_latency=2, reorder=True)
-    cov = collector(tb)
-    await tb.reset()
-    for _ in range(ITERATIONS):
-        await one_iteration(tb, tb.rng.getrandbits(32), cov=cov)
-    write_coverage(tb, cov)
+    await run_iterations(tb, "test_random_regression", ITERATIONS)
 
 
 @cocotb.test()
@@ -591,8 +716,4 @@ async def test_random_through_iommu(dut) -> None:  # type: ignore[no-untyped-def
     tb = DmacTB(dut, mem_latency=2, reorder=True, memory_map=phys, iommu=iommu, stream_id=STREAM_ID)
     assert isinstance(tb.ram, AxiMemory)
     io = IovaSpace(tb.ram, iommu, tb.mem_size, tb.rng)
-    cov = collector(tb)
-    await tb.reset()
-    for _ in range(IOMMU_ITERATIONS):
-        await one_iteration(tb, tb.rng.getrandbits(32), io, cov)
-    write_coverage(tb, cov)
+    await run_iterations(tb, "test_random_through_iommu", IOMMU_ITERATIONS, io)

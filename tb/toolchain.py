@@ -8,10 +8,13 @@ folder's ``bin/`` on ``PATH``.  Everything that starts Verilator goes through
 
 from __future__ import annotations
 
+import fcntl
 import os
+import secrets
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,25 @@ def rtl_sources() -> list[Path]:
     return sorted(RTL_DIR.glob("*.v"))
 
 
+def run_dir(sim: str, build_name: str, run_name: str | None = None) -> Path:
+    """Where :func:`run_bench` runs (and leaves results, coverage and counts)."""
+    name = f"{build_name}-{sim}" + ("" if run_name is None else f"-{run_name}")
+    return BUILD_DIR / "sim" / name
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s build lock: runs that share a build (several seeds of one bench
+    under ``pytest -n auto``) build it once, one after the other, never at once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def run_bench(
     sim: str,
     *,
@@ -84,12 +106,17 @@ def run_bench(
     test_filter: str | None = None,
     waves: bool | None = None,
     extra_env: Mapping[str, str] | None = None,
+    run_name: str | None = None,
 ) -> Path:
     """Build ``toplevel`` once for ``sim`` in its own folder and run ``test_module``.
 
     Each (sim, build_name) pair gets its own folder under ``build/sim``, so
-    benches can run side by side under ``pytest -n auto``.  Returns the
-    results XML; the caller checks it (see :func:`tb.results.check`).
+    benches can run side by side under ``pytest -n auto``; runs of one build
+    with different ``run_name`` (seeds of a soak) run side by side too, each in
+    ``build/sim/<build_name>-<sim>-<run_name>``.  Unless ``COCOTB_RANDOM_SEED``
+    is set, each run gets a seed of its own (cocotb's default, the time in
+    seconds, gives runs started in the same second the same seed).  Returns
+    the results XML; the caller checks it (see :func:`assert_passed`).
     """
     from cocotb_tools.runner import get_runner
 
@@ -115,24 +142,31 @@ def run_bench(
         ]
         # With waves the runner adds --trace (VCD, dump.vcd): the wheel's FST writer
         # needs lz4.h, which a fresh machine does not have.
-    runner.build(
-        sources=list(sources if sources is not None else rtl_sources()),
-        includes=[RTL_DIR],
-        hdl_toplevel=toplevel,
-        parameters=dict(parameters or {}),
-        build_dir=build_dir,
-        build_args=build_args,
-        timescale=("1ns", "1ps"),
-        waves=waves,
+    with _locked(build_dir):
+        runner.build(
+            sources=list(sources if sources is not None else rtl_sources()),
+            includes=[RTL_DIR],
+            hdl_toplevel=toplevel,
+            parameters=dict(parameters or {}),
+            build_dir=build_dir,
+            build_args=build_args,
+            timescale=("1ns", "1ps"),
+            waves=waves,
+        )
+    test_dir = (
+        build_dir if run_name is None else build_dir.with_name(f"{build_dir.name}-{run_name}")
     )
+    test_dir.mkdir(parents=True, exist_ok=True)
     env = {"PYTHONPATH": str(ROOT), **(extra_env or {})}
+    if "COCOTB_RANDOM_SEED" not in os.environ and "COCOTB_RANDOM_SEED" not in env:
+        env["COCOTB_RANDOM_SEED"] = str(secrets.randbits(31))
     return runner.test(
         test_module=test_module,
         hdl_toplevel=toplevel,
         testcase=testcase,
         test_filter=test_filter or os.environ.get("COCOTB_TEST_FILTER"),
         build_dir=build_dir,
-        test_dir=build_dir,
+        test_dir=test_dir,
         waves=waves,
         extra_env=env,
         parameters=dict(parameters or {}),

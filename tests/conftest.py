@@ -35,16 +35,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def bench(sim: str, record_property: Callable[[str, object], None]) -> Callable[..., None]:
-    """Build and run a cocotb bench on ``sim``; fail unless its tests ran and all passed.
+def bench_on(record_property: Callable[[str, object], None]) -> Callable[..., None]:
+    """Build and run a cocotb bench on the simulator given as first argument; fail unless
+    its tests ran and all passed.  Takes the keyword arguments of
+    :func:`tb.toolchain.run_bench`."""
 
-    Takes the keyword arguments of :func:`tb.toolchain.run_bench`.
-    """
-
-    def run(**kwargs: object) -> None:
+    def run(sim: str, **kwargs: object) -> None:
         results = run_bench(sim, **kwargs)  # type: ignore[arg-type]
         record_property(RESULTS_KEY, str(results))
         assert_passed(results)
+
+    return run
+
+
+@pytest.fixture
+def bench(sim: str, bench_on: Callable[..., None]) -> Callable[..., None]:
+    """:func:`bench_on` on the ``sim`` axis (both simulators unless ``--sim`` says)."""
+
+    def run(**kwargs: object) -> None:
+        bench_on(sim, **kwargs)
 
     return run
 
@@ -101,3 +110,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     from tools.coverage import terminal_summary as coverage_summary
 
     coverage_summary(tr, [Path(p) for _, p in sorted(set(_results))])
+    from tools.soak import terminal_summary as soak_summary
+
+    soak_summary(tr, [Path(p) for _, p in sorted(set(_results))])

@@ -3,9 +3,11 @@ transaction log, and say where they are.
 
 TEST is a cocotb test name as the benches print it, e.g. ``test_bus_error`` (all its
 parameter sets) or ``test_bus_error/where=status/latency=2`` (one); it is looked up in
-tb/test_dmac.py, tb/test_dmac_dev.py and tb/test_random.py.  The run builds the top
-with DATA_WIDTH 64 on Icarus (FST) by default; SIM=verilator writes VCD.  Output, in
-build/waves/<test>-<sim>/:
+the bench modules listed in MODULES.  The run builds the top with DATA_WIDTH 64 on
+Icarus (FST) by default; SIM=verilator writes VCD; PARAMS=NAME=VALUE,... sets the
+parameters.  A failing iteration of the random regression prints the command that
+replays it alone (``REPLAY=<iteration seed>``, with the PARAMS of its run).  Output,
+in build/waves/<test>-<sim>/:
 
 * the waves (``dmac.fst`` or ``dump.vcd``);
 * ``dmac.gtkw``: signals grouped by interface (register bus, each AXI channel,
@@ -171,6 +173,17 @@ def gtkw(dump: Path, num_channels: int, top: str = "dmac") -> str:
     return "\n".join(lines) + "\n"
 
 
+def parse_params(text: str) -> dict[str, int]:
+    """``DATA_WIDTH=32,MAX_BURST_LEN=8`` as a dictionary."""
+    out = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            sys.exit(f"error: parameter {item!r} is not NAME=VALUE")
+        out[name.strip()] = int(value, 0)
+    return out
+
+
 def find_module(test: str) -> str:
     base = test.split("/")[0]
     for module in MODULES:
@@ -187,22 +200,41 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("test", help="cocotb test name, optionally with /param=value...")
     ap.add_argument("--sim", default="icarus", choices=["icarus", "verilator"])
+    ap.add_argument(
+        "--params",
+        default="",
+        help="parameters as NAME=VALUE,... (default DATA_WIDTH=64; the random regression "
+        "prints the ones of its run)",
+    )
+    ap.add_argument(
+        "--replay",
+        type=int,
+        help="random regression: run only the iteration with this seed (DMAC_RANDOM_REPLAY)",
+    )
+    ap.add_argument("--seed", type=int, help="bench seed (DMAC_SEED)")
     args = ap.parse_args()
+    params = parse_params(args.params) if args.params else dict(PARAMS)
     module = find_module(args.test)
     safe = re.sub(r"[^A-Za-z0-9_.=-]+", "_", args.test)
     out = BUILD_DIR / "waves" / f"{safe}-{args.sim}"
     out.mkdir(parents=True, exist_ok=True)
     log = out / "transactions.log"
     log.unlink(missing_ok=True)
+    env = {"DMAC_PARAMS": json.dumps(params), "DMAC_TXLOG": str(log)}
+    if args.replay is not None:
+        env["DMAC_RANDOM_REPLAY"] = str(args.replay)
+    if args.seed is not None:
+        env["DMAC_SEED"] = str(args.seed)
+    tag = "-".join(f"{k}{v}" for k, v in params.items())
     build = run_bench(
         args.sim,
         toplevel="dmac",
         test_module=module,
-        build_name=f"waves-{module.split('.')[-1]}",
-        parameters=PARAMS,
+        build_name=f"waves-{module.split('.')[-1]}-{tag}",
+        parameters=params,
         test_filter=re.escape(args.test) + ("$" if "/" in args.test else ""),
         waves=True,
-        extra_env={"DMAC_PARAMS": json.dumps(PARAMS), "DMAC_TXLOG": str(log)},
+        extra_env=env,
     )
     build_dir = build.parent
     dumps = sorted(build_dir.glob("*.fst")) + sorted(build_dir.glob("*.vcd"))
@@ -210,7 +242,8 @@ def main() -> None:
         sys.exit(f"error: no waves written in {build_dir}")
     dump = out / dumps[0].name
     dump.write_bytes(dumps[0].read_bytes())
-    (out / "dmac.gtkw").write_text(gtkw(dump.resolve(), num_channels=4))
+    channels = int(params.get("NUM_CHANNELS", 4))
+    (out / "dmac.gtkw").write_text(gtkw(dump.resolve(), num_channels=channels))
     print(f"waves:            {dump}")
     print(f"GTKWave:          gtkwave {out / 'dmac.gtkw'}")
     print(f"transaction log:  {log}")

@@ -1055,6 +1055,14 @@ class AxiMemory:
         w, r = self.write_if, self.read_if
         return [w.aw_channel, w.w_channel, w.b_channel, r.ar_channel, r.r_channel]
 
+    def reseed(self, seed: int) -> None:
+        """Start every random choice over from ``seed`` (response order, and the stalls of
+        the next :meth:`set_backpressure`), as if the model had been made with it: a
+        scenario drawn from one seed then runs the same alone as in a longer run."""
+        self.rng.seed(seed)
+        self.read_if.order.rng.seed(self.rng.getrandbits(64))
+        self.write_if.order.rng.seed(self.rng.getrandbits(64))
+
     def set_backpressure(self, probability: float) -> None:
         """Random stalls on all five channels (READY low on AW/W/AR, VALID held off on
         B/R) with ``probability`` per cycle each, seeded from ``seed``; 0 stops them.
