@@ -37,12 +37,16 @@ RUNS = {"verilator": 48, "icarus": 4}
 
 
 def _items(sims: list[str]) -> list[tuple[str, str, int]]:
+    """(simulator, configuration, run) by run first, so that any contiguous share of the
+    items (a pytest-split group) mixes simulators and widths alike."""
     given = os.environ.get("DMAC_SOAK_SEEDS")
+    runs = {sim: int(given) if given else RUNS[sim] for sim in sims}
     return [
         (sim, config, run)
+        for run in range(max(runs.values(), default=0))
         for sim in sims
         for config in CONFIGS
-        for run in range(int(given) if given else RUNS[sim])
+        if run < runs[sim]
     ]
 
 
