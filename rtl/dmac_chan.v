@@ -307,7 +307,11 @@ always @(posedge clk) begin
         coal_timeout_reg   <= coal_timeout_wr;
         coal_tmo_on_reg    <= coal_tmo_on_wr;
     end
-    if (wr_cfg) begin
+    // A CFG write is ignored while busy (from the START that sets busy_reg
+    // to the lane's halt report): the lane reads CFG live as the chain runs,
+    // and a change there gives bursts its descriptors were not checked for
+    // (formal found ARLEN 255 across 4 KiB). CFG reads the value in effect.
+    if (wr_cfg && !busy_reg) begin
         cfg_flow     <= cfg_wr[DMAC_CHAN_CFG_FLOW_LSB +: DMAC_CHAN_CFG_FLOW_WIDTH];
         cfg_dev_incr <= cfg_wr[DMAC_CHAN_CFG_DEV_INCR_LSB];
         cfg_req      <= cfg_wr[DMAC_CHAN_CFG_REQ_LSB +: DMAC_CHAN_CFG_REQ_WIDTH];

@@ -14,7 +14,7 @@ from cocotb.utils import get_sim_time
 
 from sw import dmac_regs as r
 from sw.dmac_desc import Completion, Descriptor, completion
-from sw.dmac_regs import DmacErr
+from sw.dmac_regs import DmacErr, DmacFlow
 from tb.dmac_tb import DmacTB
 from tb.write_tracker import WriteTracker
 
@@ -500,6 +500,88 @@ async def test_abort_before_grant(dut) -> None:  # type: ignore[no-untyped-def]
     assert (status >> r.DMAC_CHAN_STATUS_ERR_CODE_LSB) & 0xF == DmacErr.ABORTED
     assert bus_traffic(tb) == (0, 0, 0)
     tb.check_memory(model)
+    tb.check_protocol()
+
+
+def cfg_word(flow: int, dev_incr: int, req: int, dev_width: int, maxburst: int) -> int:
+    """A CHAN.CFG value from its fields (DEV_WIDTH as log2 of the element bytes)."""
+    return (
+        flow << r.DMAC_CHAN_CFG_FLOW_LSB
+        | dev_incr << r.DMAC_CHAN_CFG_DEV_INCR_LSB
+        | req << r.DMAC_CHAN_CFG_REQ_LSB
+        | dev_width << r.DMAC_CHAN_CFG_DEV_WIDTH_LSB
+        | maxburst << r.DMAC_CHAN_CFG_MAXBURST_LSB
+    )
+
+
+@cocotb.test()
+async def test_cfg_write_while_busy(dut) -> None:  # type: ignore[no-untyped-def]
+    """CFG writes while BUSY are ignored: CFG reads the value in effect, the copy is intact.
+
+    Device flows, odd widths and long bursts written into CFG from right after START to
+    late in a memory-to-memory chain would wreck the copy if taken (formal found an ARLEN
+    255 burst across 4 KiB); once the channel is idle, a write takes again.
+    """
+    tb = DmacTB(dut, mem_latency=64)
+    tb.set_backpressure(0.2)
+    await tb.reset()
+    tb.fill_random()
+    db = tb.params.data_bytes
+    cfg_off = r.DMAC_CHAN_CFG_OFFSET
+    # A memory copy; its device-side fields mean nothing to it and tell the value in
+    # effect from the reset value.
+    cfg = cfg_word(DmacFlow.MEM2MEM, 1, 2, 1, 4)
+    await tb.chan_write(0, cfg_off, cfg)
+    assert await tb.chan_read(0, cfg_off) == cfg
+    # Paced by request lines nobody drives, elements of 2 and 8 bytes against odd
+    # addresses and lengths, the longest bursts, FLOW 3.
+    bad = [
+        cfg_word(DmacFlow.DEV2MEM, 0, 5, 1, 13),
+        cfg_word(DmacFlow.MEM2DEV, 1, 7, 3, 16),
+        0xFFFF_FFFF,
+    ]
+    desc_alloc = Allocator(tb, DESC_AREA, 32)
+    src_alloc = ByteAllocator(tb, SRC_AREA, db)
+    dst_alloc = ByteAllocator(tb, DST_AREA, db)
+    # About 1,000 beats per descriptor or more at every bus width: busy for thousands of cycles.
+    length = 8_001 * max(1, db // 8)
+    chain = [
+        (desc_alloc(32), Descriptor(src_alloc.at(length, 1), dst_alloc.at(length, 3), length))
+        for _ in range(4)
+    ]
+    tb.put_chain(chain)
+    model = tb.model()
+    expect = model.run_chain(chain[0][0])
+    busy = 1 << r.DMAC_CHAN_STATUS_BUSY_LSB
+
+    async def check_ignored(what: str) -> None:
+        # BUSY after the write's response: the channel was busy when the write landed.
+        assert await tb.chan_read(0, r.DMAC_CHAN_STATUS_OFFSET) & busy, f"idle before {what}"
+        got = await tb.chan_read(0, cfg_off)
+        assert got == cfg, f"CFG {got:#x} after {what} while busy, expected {cfg:#x}"
+
+    await tb.start(0, chain[0][0])
+    # The first right after START's response, the earliest software can write.
+    for delay, value in zip((0, 300, 1000), bad, strict=True):
+        if delay:
+            await ClockCycles(dut.clk, delay)
+        await tb.chan_write(0, cfg_off, value)
+        await check_ignored(f"a write of {value:#x}")
+    # One byte lane alone (FLOW is in byte 0).
+    await tb.axil.write(r.chan_reg(0, cfg_off), bytes([DmacFlow.DEV2MEM]))
+    await check_ignored("a write of byte 0")
+
+    await tb.wait_irq()
+    await tb.wait_idle(0)
+    await ClockCycles(dut.clk, 10)
+    tb.check_memory(model)
+    await tb.check_channel(0, expect)
+    tb.check_protocol()
+    assert await tb.chan_read(0, cfg_off) == cfg
+    # Idle: a write takes.
+    await tb.chan_write(0, cfg_off, bad[0])
+    got = await tb.chan_read(0, cfg_off)
+    assert got == bad[0], f"CFG {got:#x} after a write of {bad[0]:#x} while idle"
     tb.check_protocol()
 
 
