@@ -95,7 +95,10 @@ module axi4_master_props #(
     output wire                    f_aw_fire,
     output wire                    f_w_fire,
     output wire                    f_r_fire,
-    output wire                    f_b_fire
+    output wire                    f_b_fire,
+    // A read burst in flight (of any ID), a write response owed (of any ID)
+    output wire                    f_rd_pending,
+    output wire                    f_b_pending
 );
 
 `ifdef FORMAL
@@ -105,6 +108,8 @@ localparam SIZE = $clog2(DATA_WIDTH / 8);
 localparam RD_DEPTH = (MAX_RD_DATA > MAX_RD_DESC ? MAX_RD_DATA : MAX_RD_DESC) + 1;
 localparam W_DEPTH = MAX_W_OWED + 1;
 localparam CNT_W = 4;
+localparam LANES = DATA_WIDTH / 8;
+localparam LANE_W = SIZE > 0 ? SIZE : 1;
 
 assign f_ar_fire = m_axi_arvalid && m_axi_arready;
 assign f_aw_fire = m_axi_awvalid && m_axi_awready;
@@ -221,10 +226,14 @@ always @(*) begin
 end
 
 /*
- * Write data: the bursts owed on W, in AW order
+ * Write data: the bursts owed on W, in AW order (length, ID, and for the
+ * strobes the start address's byte lane, the size and FIXED)
  */
-reg [7:0]          wq_len [0:W_DEPTH-1];
-reg [ID_WIDTH-1:0] wq_id  [0:W_DEPTH-1];
+reg [7:0]          wq_len   [0:W_DEPTH-1];
+reg [ID_WIDTH-1:0] wq_id    [0:W_DEPTH-1];
+reg [LANE_W-1:0]   wq_lane  [0:W_DEPTH-1];
+reg [2:0]          wq_size  [0:W_DEPTH-1];
+reg                wq_fixed [0:W_DEPTH-1];
 reg [CNT_W-1:0]    w_owed;
 reg [7:0]          w_beat;
 wire               w_end = f_w_fire && m_axi_wlast;
@@ -234,13 +243,19 @@ integer i;
 always @(posedge clk) begin
     if (w_end) begin
         for (i = 0; i < W_DEPTH - 1; i = i + 1) begin
-            wq_len[i] <= wq_len[i + 1];
-            wq_id[i]  <= wq_id[i + 1];
+            wq_len[i]   <= wq_len[i + 1];
+            wq_id[i]    <= wq_id[i + 1];
+            wq_lane[i]  <= wq_lane[i + 1];
+            wq_size[i]  <= wq_size[i + 1];
+            wq_fixed[i] <= wq_fixed[i + 1];
         end
     end
     if (f_aw_fire) begin
-        wq_len[w_owed_after_pop] <= m_axi_awlen;
-        wq_id[w_owed_after_pop]  <= m_axi_awid;
+        wq_len[w_owed_after_pop]   <= m_axi_awlen;
+        wq_id[w_owed_after_pop]    <= m_axi_awid;
+        wq_lane[w_owed_after_pop]  <= m_axi_awaddr[LANE_W-1:0];
+        wq_size[w_owed_after_pop]  <= m_axi_awsize;
+        wq_fixed[w_owed_after_pop] <= m_axi_awburst == 2'b00;
     end
     w_owed <= w_owed_after_pop + {{(CNT_W-1){1'b0}}, f_aw_fire};
     if (f_w_fire) begin
@@ -252,8 +267,43 @@ always @(posedge clk) begin
     end
 end
 
+// Byte lanes a W beat may strobe (AXI4 A3.4.3): beat `beat` of a burst
+// starting at byte lane `start` of the bus with `size`; the first beat (and
+// every beat of a FIXED burst) from the start address up to the end of its
+// size-aligned container, the later beats of an INCR burst the whole
+// container at start aligned + beat * 2^size, modulo the bus width.
+function [LANES-1:0] f_wstrb_lanes;
+    input [LANE_W-1:0] start;
+    input [2:0]        size;
+    input              fixed;
+    input [7:0]        beat;
+    reg   [15:0]       nbytes;
+    reg   [15:0]       aligned;
+    reg   [15:0]       lo;
+    reg   [15:0]       hi;
+    integer            b;
+    begin
+        nbytes  = 16'd1 << size;
+        aligned = {{(16-LANE_W){1'b0}}, start} & ~(nbytes - 16'd1);
+        if (fixed || beat == 8'd0) begin
+            lo = {{(16-LANE_W){1'b0}}, start};
+        end else begin
+            lo = (aligned + ({8'd0, beat} << size)) & (LANES - 1);
+        end
+        hi = (fixed || beat == 8'd0 ? aligned : lo) + nbytes - 16'd1;
+        for (b = 0; b < LANES; b = b + 1) begin
+            f_wstrb_lanes[b] = b >= lo && b <= hi;
+        end
+    end
+endfunction
+
+wire [LANES-1:0] w_lanes = f_wstrb_lanes(wq_lane[0], wq_size[0], wq_fixed[0], w_beat);
+
 always @(*) begin
     if (!rst) begin
+        // Strobes only on the byte lanes of the beat's transfer (nothing
+        // written outside what address, size and beat number allow).
+        ERRM_WSTRB:      assert (!m_axi_wvalid || w_owed == {CNT_W{1'b0}} || (m_axi_wstrb & ~w_lanes) == 0);
         // The controller never sends a W beat before its burst's AW handshake
         // (stricter than AXI4, which allows W first).
         W_AFTER_AW:      assert (!m_axi_wvalid || w_owed != {CNT_W{1'b0}});
@@ -337,6 +387,9 @@ generate
         assign f_b_owed[d]    = b_owed != {CNT_W{1'b0}};
     end
 endgenerate
+
+assign f_rd_pending = |f_rd_busy;
+assign f_b_pending  = |f_b_owed;
 
 always @(*) begin
     if (!rst) begin

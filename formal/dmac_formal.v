@@ -73,6 +73,8 @@ localparam [3:0] ERR_DATA_READ    = 4'h3;
 localparam [3:0] ERR_DATA_WRITE   = 4'h4;
 localparam [3:0] ERR_STATUS_WRITE = 4'h5;
 localparam [3:0] ERR_ABORTED      = 4'h9;
+localparam [1:0] FLOW_MEM2DEV     = 2'd1;
+localparam [1:0] FLOW_DEV2MEM     = 2'd2;
 
 wire                       s_axil_awready;
 wire                       s_axil_wready;
@@ -193,6 +195,8 @@ wire f_aw_fire;
 wire f_w_fire;
 wire f_r_fire;
 wire f_b_fire;
+wire f_rd_pending;
+wire f_b_pending;
 
 axi4_master_props #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -249,7 +253,9 @@ axi4_master_props #(
     .f_aw_fire(f_aw_fire),
     .f_w_fire(f_w_fire),
     .f_r_fire(f_r_fire),
-    .f_b_fire(f_b_fire)
+    .f_b_fire(f_b_fire),
+    .f_rd_pending(f_rd_pending),
+    .f_b_pending(f_b_pending)
 );
 
 axil_slave_props #(
@@ -418,6 +424,155 @@ always @(*) begin
 end
 
 /*
+ * Request line 0: acknowledged only after the device side of its burst
+ * completed on the bus (docs/request-lines.md, step 3).  In a device flow
+ * every data burst on the device side serves one request: for MEM2DEV the
+ * data writes (their B), for DEV2MEM the data reads (their RLAST).  The
+ * wrapper counts those completions and the acknowledges from the START of
+ * a chain on an idle channel, and an acknowledge must find a completion not
+ * yet acknowledged, from an earlier cycle.  In MEM2MEM nothing is counted,
+ * so no acknowledge may come at all.  The flow is CFG as software wrote it
+ * (CFG is written only while idle, ENV_SW_CFG_WHILE_IDLE, so it is the flow
+ * the chain runs with); without that contract the wrapper cannot know
+ * which CFG write took effect, so the check is left out there.
+ */
+reg  [1:0] sw_flow;
+reg  [4:0] dev_done_cnt;
+reg  [4:0] dev_ack_cnt;
+wire       dev_burst_done = (sw_flow == FLOW_MEM2DEV && f_b_fire && !m_axi_bid[CHAN_W])
+                         || (sw_flow == FLOW_DEV2MEM && f_r_fire && m_axi_rlast && !m_axi_rid[CHAN_W]);
+always @(posedge clk) begin
+    if (wr_cfg && wr_strb[0]) begin
+        sw_flow <= wr_data[1:0];
+    end
+    dev_done_cnt <= dev_done_cnt + {4'd0, dev_burst_done};
+    dev_ack_cnt  <= dev_ack_cnt + {4'd0, dma_ack[0]};
+    if (rst || (wr_start && sw_idle)) begin
+        dev_done_cnt <= 5'd0;
+        dev_ack_cnt  <= 5'd0;
+    end
+    if (rst) begin
+        sw_flow <= 2'd0;
+    end
+end
+
+`ifndef FORMAL_CFG_WHILE_BUSY
+always @(*) begin
+    if (!rst && dma_ack[0]) begin
+        REQ_ACK_AFTER_BURST: assert (dev_ack_cnt < dev_done_cnt);
+    end
+end
+`else
+wire unused_req = &{1'b0, dev_done_cnt, dev_ack_cnt};
+`endif
+
+`ifdef FORMAL_ONE_DESC
+/*
+ * The small environment of the cover tasks (and bmc_dev): one descriptor,
+ * a fast memory.  Everything else stays free and legal as above.
+ *   - Software: its register writes are, in order, CFG (FORMAL_DEV only: a
+ *     device flow on line 0, elements of 4 bytes, MAXBURST 0 to 2) and CTRL
+ *     with START; no other write.  Register reads are of STATUS only, and
+ *     BREADY/RREADY are high.
+ *   - Memory: AWREADY, WREADY and ARREADY high; R and B whenever one is owed
+ *     (the cycle after the handshake that makes it owed); responses free.
+ *   - The descriptor at 0 (DESC's reset value) reads NEXT 0, SRC 0x1000,
+ *     DST 0x2000, LEN 4 (FORMAL_DEV: 4 or 8), CTRL LAST: one beat to copy
+ *     (one or two elements to move for a device).
+ * The traces are still traces of the RTL from reset; they only show what
+ * this environment can drive it to.
+ */
+`ifdef FORMAL_DEV
+localparam ENV_WRITES = 2;
+`else
+localparam ENV_WRITES = 1;
+`endif
+reg [1:0] env_aw_n;
+reg [1:0] env_w_n;
+reg [2:0] env_desc_beat;
+always @(posedge clk) begin
+    if (axil_aw_fire) begin
+        env_aw_n <= env_aw_n + 2'd1;
+    end
+    if (axil_w_fire) begin
+        env_w_n <= env_w_n + 2'd1;
+    end
+    if (f_r_fire && m_axi_rid[CHAN_W]) begin
+        env_desc_beat <= m_axi_rlast ? 3'd0 : env_desc_beat + 3'd1;
+    end
+    if (rst) begin
+        env_aw_n      <= 2'd0;
+        env_w_n       <= 2'd0;
+        env_desc_beat <= 3'd0;
+    end
+end
+
+// The k-th write's address and data (the slave takes one write at a time,
+// so the k-th AW and the k-th W are one write)
+wire env_cfg_aw = ENV_WRITES == 2 && env_aw_n == 2'd0;
+wire env_cfg_w  = ENV_WRITES == 2 && env_w_n == 2'd0;
+wire env_cfg_ok = (s_axil_wdata[1:0] == FLOW_MEM2DEV || s_axil_wdata[1:0] == FLOW_DEV2MEM)
+               && s_axil_wdata[15:2] == 14'h0080 && s_axil_wdata[20:16] <= 5'd2
+               && s_axil_wdata[31:21] == 11'd0;
+
+reg [31:0] env_desc_word;
+always @(*) begin
+    case (env_desc_beat)
+        3'd2:    env_desc_word = 32'h0000_1000;
+        3'd4:    env_desc_word = 32'h0000_2000;
+        3'd6:    env_desc_word = 32'h0000_0004;
+        3'd7:    env_desc_word = 32'h0000_0002;
+        default: env_desc_word = 32'h0000_0000;
+    endcase
+end
+`ifdef FORMAL_DEV
+wire env_desc_ok = env_desc_beat == 3'd6 ? (m_axi_rdata == 32'd4 || m_axi_rdata == 32'd8)
+                                         : m_axi_rdata == env_desc_word;
+`else
+wire env_desc_ok = m_axi_rdata == env_desc_word;
+`endif
+
+always @(*) begin
+    if (!rst) begin
+        ENV_ONE_DESC_SW_AW:    assume (!s_axil_awvalid || (env_aw_n < ENV_WRITES
+                                       && s_axil_awaddr == (env_cfg_aw ? CH0_CFG : CH0_CTRL)));
+        ENV_ONE_DESC_SW_W:     assume (!s_axil_wvalid || (env_w_n < ENV_WRITES && s_axil_wstrb == 4'hf
+                                       && (env_cfg_w ? env_cfg_ok : s_axil_wdata == 32'h1)));
+        ENV_ONE_DESC_SW_AR:    assume (!s_axil_arvalid || s_axil_araddr == CH0_STATUS);
+        ENV_ONE_DESC_SW_READY: assume (s_axil_bready && s_axil_rready);
+        ENV_ONE_DESC_MEM_READY: assume (m_axi_awready && m_axi_wready && m_axi_arready);
+        ENV_ONE_DESC_MEM_R:    assume (!f_rd_pending || m_axi_rvalid);
+        ENV_ONE_DESC_MEM_B:    assume (!f_b_pending || m_axi_bvalid);
+        ENV_ONE_DESC_DESC:     assume (!m_axi_rvalid || !m_axi_rid[CHAN_W] || env_desc_ok);
+    end
+end
+`endif
+
+`ifdef FORMAL_DEV
+/*
+ * The device on line 0 follows docs/request-lines.md: a request (burst or
+ * single, with last only beside one of them) is held, all three lines
+ * stable, until the cycle after its acknowledge.
+ */
+reg       env_req_up;
+reg [2:0] env_req_d;
+always @(posedge clk) begin
+    env_req_up <= (dma_req_burst[0] || dma_req_single[0]) && !dma_ack[0];
+    env_req_d  <= {dma_req_burst[0], dma_req_single[0], dma_req_last[0]};
+    if (rst) begin
+        env_req_up <= 1'b0;
+    end
+end
+always @(*) begin
+    if (!rst) begin
+        ENV_DEV_REQ_HELD:      assume (!env_req_up
+                                       || {dma_req_burst[0], dma_req_single[0], dma_req_last[0]} == env_req_d);
+        ENV_DEV_LAST_WITH_REQ: assume (!dma_req_last[0] || dma_req_burst[0] || dma_req_single[0]);
+    end
+end
+`endif
+
+/*
  * Covers
  */
 wire data_b_ok   = f_b_fire && !m_axi_bid[CHAN_W] && m_axi_bresp == 2'b00;
@@ -452,6 +607,9 @@ always @(*) begin
         COVER_ERR_STATUS_WRITE:  cover (status_rd && !st_busy && st_err == ERR_STATUS_WRITE);
         COVER_PAUSE_RESUME:      cover (pause_phase == 2'd3);
         COVER_ABORT_DONE:        cover (status_rd && !st_busy && st_err == ERR_ABORTED);
+        // A request acknowledged, in each device flow (REQ_ACK_AFTER_BURST not vacuous)
+        COVER_REQ_ACK_MEM2DEV:   cover (dma_ack[0] && sw_flow == FLOW_MEM2DEV);
+        COVER_REQ_ACK_DEV2MEM:   cover (dma_ack[0] && sw_flow == FLOW_DEV2MEM);
     end
 end
 

@@ -140,6 +140,33 @@ always @(posedge clk) begin
     end
 end
 
+`ifdef FORMAL
+/*
+ * What the users of every instance guarantee (formal/, `read -formal`
+ * defines FORMAL; the simulation and lint builds do not).  A push while
+ * full is dropped even if the head is popped in the same cycle (push is
+ * gated by full alone), and a pop while empty is ignored: either would
+ * lose or invent an entry without telling, so neither is ever asked for.
+ * Under clear every entry, a push of that cycle included, is dropped
+ * anyway.
+ */
+always @(*) begin
+    if (!rst && !clear) begin
+        FIFO_NO_OVERFLOW:  assert (!(wr_en && full_reg));
+        FIFO_NO_UNDERFLOW: assert (!(rd_en && !valid_reg));
+    end
+end
+
+// The flags and the count agree (so full and rd_valid above mean what they say).
+always @(*) begin
+    if (!rst) begin
+        FIFO_COUNT_MAX:   assert (count_reg <= DEPTH);
+        FIFO_FULL_COUNT:  assert (full_reg == (count_reg == DEPTH));
+        FIFO_VALID_COUNT: assert (valid_reg == (count_reg != 0));
+    end
+end
+`endif
+
 endmodule
 
 `resetall

@@ -7,6 +7,8 @@ fails and says which is missing (tools/formal.py).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tools import formal
@@ -35,3 +37,19 @@ def test_formal_shims_point_at_pypi_tools(tmp_path) -> None:  # type: ignore[no-
     for plain in ("yosys", "yosys-smtbmc", "boolector"):
         assert plain in found, plain
         assert (tmp_path / "bin" / plain).read_text().count(str(found[plain])) == 1
+
+
+def test_formal_each_cover_has_its_own_task() -> None:
+    """Every cover of formal/dmac_formal.v is a task of group `cover` keeping only that cover."""
+    covers = re.findall(
+        r"^\s*(COVER_\w+):\s*cover\b", (formal.FORMAL_DIR / "dmac_formal.v").read_text(), re.M
+    )
+    sby = formal.SBY_FILE.read_text()
+    tasks = formal.expand_tasks(["cover"])
+    assert covers and len(tasks) == len(covers), (covers, tasks)
+    for name in covers:
+        task = name.lower()
+        assert task in tasks, f"{name}: no task {task} in {formal.SBY_FILE.name}"
+        keep = f"{task}: chformal -cover -remove dmac_formal/COVER_* dmac_formal/{name} %d"
+        assert keep in sby, f"{task} does not keep {name} alone"
+        assert re.search(rf"^{task}: depth \d+$", sby, re.M), f"{task} has no depth of its own"

@@ -2,8 +2,9 @@
 
 Each mutant is a string replacement on the real RTL (copied to build/formal/mutants/NAME/rtl;
 rtl/ itself is never touched); a replacement that no longer matches the RTL is an error, not a
-pass. BMC (the `bmc_mutant` task of formal/dmac.sby) must fail on each, and the failing
-property and the counterexample waveform are printed.
+pass. BMC (the `bmc_mutant` task of formal/dmac.sby, or the mutant's own task: `bmc_dev` for
+the request lines) must fail on each, and the failing property and the counterexample waveform
+are printed.
 
     python -m tools.formal_mutants            # all mutants
     python -m tools.formal_mutants wlast_early
@@ -33,6 +34,8 @@ class Mutant:
     edits: tuple[tuple[str, str], ...]
     # The property expected to catch it (any failure counts; this one is reported)
     expect: str
+    # The task of formal/dmac.sby that runs it
+    task: str = TASK
 
 
 MUTANTS = [
@@ -79,6 +82,27 @@ MUTANTS = [
         ),
         "W_AFTER_AW",
     ),
+    Mutant(
+        "ack_at_issue",
+        "a device request acknowledged when its device-side burst is issued, not completed",
+        "dmac_lane.v",
+        (
+            (
+                "if (svc_busy_reg && (cfg_flow == FLOW_DEV2MEM ? rd_dev_done : jdone)) begin",
+                "if (svc_busy_reg && (cfg_flow == FLOW_DEV2MEM ? rd_ar_valid && rd_ar_ready"
+                " : wr_aw_valid && wr_aw_ready)) begin",
+            ),
+        ),
+        "REQ_ACK_AFTER_BURST",
+        task="bmc_dev",
+    ),
+    Mutant(
+        "fifo_pop_empty",
+        "the data FIFO is popped whenever its output slice has room, empty or not",
+        "dmac_lane.v",
+        (("assign ram_pop = ram_valid && ram_ready;", "assign ram_pop = ram_ready;"),),
+        "FIFO_NO_UNDERFLOW",
+    ),
 ]
 
 
@@ -102,7 +126,7 @@ def run_mutant(mutant: Mutant) -> tuple[Mutant, formal.Result]:
     rtl = base / "rtl"
     shutil.copytree(formal.RTL_DIR, rtl)
     apply(mutant, rtl)
-    [result] = formal.run([TASK], rtl_dir=rtl, work=base / "work", verbose=False)
+    [result] = formal.run([mutant.task], rtl_dir=rtl, work=base / "work", verbose=False)
     return mutant, result
 
 
