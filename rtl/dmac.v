@@ -35,6 +35,9 @@ module dmac #(
     parameter FIFO_DEPTH = 128,
     // Descriptors read in one burst at most (1..16), when the chain is contiguous
     parameter DESC_PREFETCH = 4,
+    // Descriptors whose statuses one write-back burst covers at most (1..16),
+    // when they are contiguous; fewer if MAX_BURST_LEN (or 16 beats) is shorter
+    parameter STATUS_BATCH = 16,
     // Peripheral request lines: 1..8
     parameter NUM_REQ = 8,
     // Width of the AXI4-Lite register address
@@ -135,6 +138,10 @@ initial begin
     end
     if (MAX_BURST_LEN < 1 || MAX_BURST_LEN > 256) begin
         $display("Error: MAX_BURST_LEN must be 1..256 (instance %m)");
+        $finish;
+    end
+    if (STATUS_BATCH < 1 || STATUS_BATCH > 16) begin
+        $display("Error: STATUS_BATCH must be 1..16 (instance %m)");
         $finish;
     end
     if (NUM_REQ < 1 || NUM_REQ > 8) begin
@@ -339,7 +346,8 @@ generate
             .MAX_BURST_LEN(MAX_BURST_LEN),
             .MAX_OUTSTANDING(MAX_OUTSTANDING),
             .FIFO_DEPTH(FIFO_DEPTH),
-            .DESC_PREFETCH(DESC_PREFETCH)
+            .DESC_PREFETCH(DESC_PREFETCH),
+            .STATUS_BATCH(STATUS_BATCH)
         ) lane_inst (
             .clk(clk),
             .rst(rst),

@@ -42,7 +42,9 @@ module dmac_lane #(
     // Data FIFO entries (power of two, at least 2 * MAX_BURST_LEN)
     parameter FIFO_DEPTH = 128,
     // Descriptors read in one burst at most
-    parameter DESC_PREFETCH = 4
+    parameter DESC_PREFETCH = 4,
+    // Descriptors one status write-back burst covers at most (1..16)
+    parameter STATUS_BATCH = 16
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -150,7 +152,22 @@ localparam DESC_BITS = DMAC_DESC_SIZE * 8;
 // The status write-back covers LEN and CTRL, the last 8 bytes of the descriptor.
 localparam WB_FIRST = DMAC_DESC_LEN_OFFSET - (DMAC_DESC_LEN_OFFSET % DATA_BYTES);
 localparam WB_BEATS = (DMAC_DESC_SIZE - WB_FIRST) / DATA_BYTES;
-localparam [1:0] WB_LAST_BEAT = WB_BEATS[1:0] - 2'd1;
+// A status write covers a batch of contiguous descriptors (NEXT = address + 32,
+// all within one 4 KiB page): one INCR burst from the first one's status beats
+// to the last one's, each descriptor's status beats BPD beats after the one
+// before and the beats between them with no strobe (memory keeps its bytes).
+// The burst is at most MAX_BURST_LEN beats and 16, so a batch holds at most
+// BATCH_MAX descriptors; with STATUS_BATCH 1, or MAX_BURST_LEN below BPD +
+// WB_BEATS, every descriptor has a status write of its own.
+localparam BPD = DMAC_DESC_SIZE / DATA_BYTES;
+localparam SB_BEATS = MAX_BURST_LEN < 16 ? MAX_BURST_LEN : 16;
+localparam BATCH_FIT = SB_BEATS > WB_BEATS ? (SB_BEATS - WB_BEATS) / BPD + 1 : 1;
+localparam BATCH_MAX = STATUS_BATCH < BATCH_FIT ? STATUS_BATCH : BATCH_FIT;
+localparam BATCH_W = $clog2(BATCH_MAX + 1);
+localparam SUB_W = BPD > 1 ? $clog2(BPD) : 1;
+localparam [SUB_W-1:0] SUB_LAST = BPD[SUB_W-1:0] - 1'b1;
+localparam [7:0] WB_LAST_BEAT = WB_BEATS[7:0] - 8'd1;
+localparam [7:0] BPD8 = BPD[7:0];
 // (unsized constants: the addition gives them a width)
 localparam [63:0] WB_OFFSET64 = {32'd0, WB_FIRST[31:0] + 32'd0};
 localparam [ADDR_WIDTH-1:0] WB_OFFSET = WB_OFFSET64[ADDR_WIDTH-1:0];
@@ -971,8 +988,11 @@ assign residue  = head_valid_reg[3] ? head_left_reg :
  * Status write-back: issued in job order, one at a time
  *
  * A status write is issued only once the one before it was answered (no
- * report is pending, rep_valid), so once one fails (the chain stops at it) no
- * later descriptor is ever written back.  AXI has no way to take back a
+ * report is pending, rep_valid), so once one fails (the chain stops at the
+ * first descriptor it covered) no later descriptor is ever written back.
+ * The jobs that end their descriptors while a status write is in flight are
+ * gathered into the next one, a batch (see BATCH_MAX): a chain of short
+ * descriptors moves several per round trip.  AXI has no way to take back a
  * write whose data went out, and only the response tells whether it
  * landed: overlapping status writes would let a later descriptor's DONE
  * land after an earlier one's write failed.  (Holding back the later one's
@@ -981,9 +1001,26 @@ assign residue  = head_valid_reg[3] ? head_left_reg :
 reg                   wb_aw_valid_reg;
 reg                   wb_w_valid_reg;
 reg [ADDR_WIDTH-1:0]  wb_addr_reg;
-reg [31:0]            wb_len_reg;
+// LEN of each descriptor of the batch in flight, the one being sent lowest
+reg [32*BATCH_MAX-1:0] wb_lens_reg;
+wire [31:0]           wb_len_reg = wb_lens_reg[31:0];
 reg [3:0]             wb_code_reg;
-reg [1:0]             wb_beat_reg;
+reg [7:0]             wb_beat_reg;
+reg [7:0]             wb_last_reg;
+reg [SUB_W-1:0]       wb_sub_reg;
+
+// The open batch: descriptors retired since the status write in flight was
+// issued, contiguous from ob_addr_reg, waiting for it to be answered.  LEN of
+// each (the first lowest), its IRQ flag, and whether it holds the chain's last.
+reg [BATCH_W-1:0]     ob_count_reg;
+reg [ADDR_WIDTH-1:0]  ob_addr_reg;
+reg [ADDR_WIDTH-1:0]  ob_next_reg;
+reg [ADDR_WIDTH-1:0]  ob_tail_reg;
+reg [32*BATCH_MAX-1:0] ob_lens_reg;
+reg [BATCH_MAX-1:0]   ob_irqs_reg;
+reg                   ob_last_reg;
+wire                  ob_empty = ob_count_reg == {BATCH_W{1'b0}};
+localparam [BATCH_W-1:0] BATCH_FULL = BATCH_MAX[BATCH_W-1:0];
 
 // Nothing in flight, and no outcome on its way (the error and job-outcome
 // pulses take effect a cycle after the response that caused them).
@@ -992,27 +1029,34 @@ wire quiet_data   = rd_quiet && wr_quiet && f_quiet && !rd_err && !wr_err && !jd
 wire rep_valid;
 wire wb_free      = !wb_aw_valid_reg && !wb_w_valid_reg && !rep_valid;
 wire head_ok      = cq_valid && !c_bad && res_valid && res_ok;
-// Whether the oldest job retires (and its status write issues, if it ends
-// its descriptor) is decided from registers a cycle ahead (retire_ok_reg),
-// and holds in the next cycle unless a job retired in this one (the queue
-// heads moved on) or a status write failed since.  So a job retires at
-// most every other cycle, and the decision that pops the queues is one gate.
-// A job that does not end its descriptor retires without a status write.
+// The head job may join the open batch: it is empty, or the job's descriptor
+// follows the batch's last one in the same 4 KiB page and there is room.
+wire ob_join_ok   = ob_empty || (ob_count_reg != BATCH_FULL && !ob_last_reg && c_addr == ob_next_reg
+                                 && c_addr[11:DESC_ALIGN] != {(12-DESC_ALIGN){1'b0}});
+// Whether the oldest job retires (into the open batch, if it ends its
+// descriptor) is decided from registers a cycle ahead (retire_ok_reg), and
+// holds in the next cycle unless a job retired in this one (the queue heads
+// moved on) or a status write failed since.  So a job retires at most every
+// other cycle, and the decision that pops the queues is one gate.  (The
+// batch can only have been issued meanwhile, which empties it: joining an
+// empty batch is always right.)  A job that does not end its descriptor
+// retires without joining.
 reg  retire_ok_reg;
 reg  retired_reg;
 wire issue_ok     = retire_ok_reg && !retired_reg && !done_issue_reg && !stop_all_reg;
 wire issue_wb_ok  = issue_ok && c_end;
 // The failing job is known once nothing is in flight and the write side has
-// announced every job before it (a pause may still hold those back).  That
-// too is registered (fail_ok_reg): once it holds nothing moves any more but
-// a late abort, which seq_moved_reg catches (it is set the cycle after any
-// candidate or while one is on its way, fail_busy).
+// announced every job before it (a pause may still hold those back), and the
+// jobs before it are written back (no batch open).  That too is registered
+// (fail_ok_reg): once it holds nothing moves any more but a late abort, which
+// seq_moved_reg catches (it is set the cycle after any candidate or while
+// one is on its way, fail_busy).
 reg  fail_ok_reg;
 wire issue_fail   = fail_ok_reg && !done_issue_reg && !stop_all_reg && !seq_moved_reg;
 always @(posedge clk) begin
-    retire_ok_reg <= running_reg && !done_issue_reg && !stop_all_reg && head_ok && (wb_free || !c_end);
+    retire_ok_reg <= running_reg && !done_issue_reg && !stop_all_reg && head_ok && (!c_end || ob_join_ok);
     retired_reg   <= issue_ok;
-    fail_ok_reg   <= running_reg && !done_issue_reg && !stop_all_reg && wb_free && !head_ok
+    fail_ok_reg   <= running_reg && !done_issue_reg && !stop_all_reg && wb_free && ob_empty && !head_ok
                   && err_valid_reg && !fail_busy && quiet_data && head_settled && aw_after_known;
     if (rst || clear) begin
         retire_ok_reg <= 1'b0;
@@ -1027,40 +1071,82 @@ end
 wire fail_cur     = !cq_valid && cur_valid_reg;
 wire fail_wb      = issue_fail && ((cq_valid && c_fetched) || fail_cur);
 wire [ADDR_WIDTH-1:0] wb_desc = cq_valid ? c_addr : cur_addr_reg;
-wire wb_issue     = issue_wb_ok || fail_wb;
+// The open batch goes out once the status write before it was answered.
+wire ob_issue     = wb_free && !ob_empty && !stop_all_reg;
+wire wb_issue     = ob_issue || fail_wb;
 assign cq_pop     = issue_ok;
 
-// The status write (or failure) issued and not yet reported.  There is at
-// most one: a status write or a failure is issued only while none is
-// (wb_free, registered a cycle ahead in retire_ok_reg and fail_ok_reg, and
-// retired_reg and done_issue_reg hold back the cycle after an issue), so a
-// register holds it.
+// The open batch, joined by a retiring job (into a fresh batch when the open
+// one is issued in the same cycle).
+wire [BATCH_W-1:0] ob_slot = ob_issue ? {BATCH_W{1'b0}} : ob_count_reg;
+integer bi;
+always @(posedge clk) begin
+    if (ob_issue) begin
+        ob_count_reg <= {BATCH_W{1'b0}};
+        ob_last_reg  <= 1'b0;
+    end
+    if (issue_wb_ok) begin
+        ob_count_reg <= ob_slot + 1'b1;
+        ob_next_reg  <= c_addr + {{(ADDR_WIDTH-6){1'b0}}, 6'd32};
+        ob_tail_reg  <= c_addr;
+        ob_last_reg  <= c_last;
+        if (ob_slot == {BATCH_W{1'b0}}) begin
+            ob_addr_reg <= c_addr;
+        end
+        for (bi = 0; bi < BATCH_MAX; bi = bi + 1) begin
+            if (ob_slot == bi[BATCH_W-1:0]) begin
+                ob_lens_reg[bi*32 +: 32] <= acc_reg + c_len;
+                ob_irqs_reg[bi]          <= c_irq;
+            end
+        end
+    end
+    if (rst || clear) begin
+        ob_count_reg <= {BATCH_W{1'b0}};
+        ob_last_reg  <= 1'b0;
+    end
+end
+
+// The status write (a batch, or a failure) issued and not yet reported.
+// There is at most one: one is issued only while none is (wb_free), so
+// registers hold it.  Once its response is in, its descriptors are reported
+// one a cycle (rep_left_reg of them still to go), the batch's first at once.
 reg                   rep_valid_reg;
 reg                   rep_need_b;
 reg                   rep_fail;
-reg                   rep_irq;
+reg  [BATCH_W-1:0]    rep_count;
+reg  [BATCH_MAX-1:0]  rep_irqs;
 reg                   rep_last;
 reg  [ADDR_WIDTH-1:0] rep_addr;
+reg  [ADDR_WIDTH-1:0] rep_tail;
+reg  [BATCH_W-1:0]    rep_left_reg;
+reg  [BATCH_MAX-1:0]  rep_irq_left_reg;
+reg                   rep_last_left_reg;
 wire                  status_b = b_valid && b_kind;
-wire                  rep_pop  = rep_valid && (!rep_need_b || status_b);
-assign                rep_valid = rep_valid_reg;
+wire                  rep_pop  = rep_valid_reg && (!rep_need_b || status_b);
+wire                  rep_drain = rep_left_reg != {BATCH_W{1'b0}};
+assign                rep_valid = rep_valid_reg || rep_drain;
 
 always @(posedge clk) begin
     if (rep_pop) begin
         rep_valid_reg <= 1'b0;
     end
-    if (issue_wb_ok || issue_fail) begin
+    if (ob_issue || issue_fail) begin
         rep_valid_reg <= 1'b1;
         rep_need_b    <= wb_issue;
         rep_fail      <= issue_fail;
-        rep_irq       <= c_irq;
-        rep_last      <= c_last;
-        rep_addr      <= wb_desc;
+        rep_count     <= ob_issue ? ob_count_reg : {{(BATCH_W-1){1'b0}}, 1'b1};
+        rep_irqs      <= ob_irqs_reg;
+        rep_last      <= ob_issue && ob_last_reg;
+        rep_addr      <= ob_issue ? ob_addr_reg : wb_desc;
+        rep_tail      <= ob_issue ? ob_tail_reg : wb_desc;
     end
     if (rst || clear) begin
         rep_valid_reg <= 1'b0;
     end
 end
+wire [31:0] fail_len = cq_valid ? acc_reg + head_moved_reg : acc_reg;
+wire [7:0]  ob_count8 = {{(8-BATCH_W){1'b0}}, ob_count_reg};
+wire [7:0]  ob_last_beat = (ob_count8 - 8'd1) * BPD8 + WB_LAST_BEAT;
 
 // Write-back image: LEN := bytes moved, CTRL[31:16] := status
 reg [31:0]               wb_ctrl;
@@ -1078,10 +1164,16 @@ always @* begin
     wb_strb_image[DMAC_DESC_CTRL_OFFSET + 2 +: 2] = 2'h3;
 end
 
+// Beat wb_sub_reg of a descriptor's BPD: its status beats first, then the
+// beats up to the next descriptor's, which carry no strobe.
+wire [SUB_W:0] wb_sub_ext = {1'b0, wb_sub_reg};
+wire           wb_status  = wb_sub_ext < WB_BEATS[SUB_W:0];
+// (at most two status beats: LEN and CTRL on a 32-bit bus)
+wire           wb_sub_lo  = wb_status && wb_sub_reg[0];
 assign ws_valid = wb_w_valid_reg;
-assign ws_data  = wb_image[(WB_FIRST + wb_beat_reg*DATA_BYTES)*8 +: DATA_WIDTH];
-assign ws_strb  = wb_strb_image[WB_FIRST + wb_beat_reg*DATA_BYTES +: DATA_BYTES];
-assign ws_last  = wb_beat_reg == WB_LAST_BEAT;
+assign ws_data  = wb_status ? wb_image[(WB_FIRST + wb_sub_lo*DATA_BYTES)*8 +: DATA_WIDTH] : {DATA_WIDTH{1'b0}};
+assign ws_strb  = wb_status ? wb_strb_image[WB_FIRST + wb_sub_lo*DATA_BYTES +: DATA_BYTES] : {DATA_BYTES{1'b0}};
+assign ws_last  = wb_beat_reg == wb_last_reg;
 
 /*
  * Bus requests: descriptor/status first, held until taken
@@ -1103,7 +1195,7 @@ reg  aw_lock_kind_reg;
 wire aw_sel_s = aw_lock_reg ? aw_lock_kind_reg : wb_aw_valid_reg;
 assign aw_valid    = aw_sel_s ? wb_aw_valid_reg : wr_aw_valid;
 assign aw_addr     = aw_sel_s ? wb_addr_reg : wr_aw_addr;
-assign aw_len      = aw_sel_s ? WB_BEATS[7:0] - 8'd1 : wr_aw_len;
+assign aw_len      = aw_sel_s ? wb_last_reg : wr_aw_len;
 assign aw_size     = aw_sel_s ? SIZE[2:0] : wr_aw_size;
 assign aw_burst    = aw_sel_s ? 2'b01 : wr_aw_burst;
 assign aw_kind     = aw_sel_s;
@@ -1314,20 +1406,27 @@ always @(posedge clk) begin
         if (ws_last) begin
             wb_w_valid_reg <= 1'b0;
         end else begin
-            wb_beat_reg <= wb_beat_reg + 2'd1;
+            wb_beat_reg <= wb_beat_reg + 8'd1;
+            // The next descriptor's beats: its LEN comes down.
+            if (wb_sub_reg == SUB_LAST) begin
+                wb_sub_reg  <= {SUB_W{1'b0}};
+                wb_lens_reg <= wb_lens_reg >> 32;
+            end else begin
+                wb_sub_reg  <= wb_sub_reg + 1'b1;
+            end
         end
     end
     // While the write-back slot is free its registers follow the write-back
-    // that would be issued now, and freeze when it is: the issue decision
-    // enables two flip-flops, not a hundred.
+    // that would be issued now (the open batch, or else the failure), and
+    // freeze when it is: the issue decision enables two flip-flops, not
+    // hundreds.  A failure is issued only with no batch open.
     if (!wb_aw_valid_reg && !wb_w_valid_reg) begin
-        wb_beat_reg     <= 2'd0;
-        wb_addr_reg     <= wb_desc + WB_OFFSET;
-        // Both sums are formed in parallel and the late issue decision
-        // only selects between them (no 32-bit adder behind it).
-        wb_len_reg      <= issue_ok ? acc_reg + c_len :
-                           cq_valid ? acc_reg + head_moved_reg : acc_reg;
-        wb_code_reg     <= issue_ok ? DMAC_ERR_NONE : err_code_reg;
+        wb_beat_reg     <= 8'd0;
+        wb_sub_reg      <= {SUB_W{1'b0}};
+        wb_addr_reg     <= (ob_empty ? wb_desc : ob_addr_reg) + WB_OFFSET;
+        wb_last_reg     <= ob_empty ? WB_LAST_BEAT : ob_last_beat;
+        wb_lens_reg     <= ob_empty ? {{(32*BATCH_MAX-32){1'b0}}, fail_len} : ob_lens_reg;
+        wb_code_reg     <= ob_empty ? err_code_reg : DMAC_ERR_NONE;
     end
     if (wb_issue) begin
         wb_aw_valid_reg <= 1'b1;
@@ -1355,12 +1454,12 @@ always @(posedge clk) begin
     // pop, which waits on the bus's write response, enables only the flags;
     // the record holds from the pop that sets halting_reg until the clear.
     if (!halting_reg) begin
-        if (rep_need_b && b_resp[1]) begin
+        if (rep_valid_reg && rep_need_b && b_resp[1]) begin
             halt_err      <= DMAC_ERR_STATUS_WRITE;
             halt_err_addr <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr + WB_OFFSET};
             halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
             halt_residue  <= 32'd0;
-        end else if (rep_fail) begin
+        end else if (rep_valid_reg && rep_fail) begin
             halt_err      <= err_code_reg;
             halt_err_addr <= err_addr_reg;
             halt_desc     <= fail_desc_reg;
@@ -1368,7 +1467,7 @@ always @(posedge clk) begin
         end else begin
             halt_err      <= DMAC_ERR_NONE;
             halt_err_addr <= 64'd0;
-            halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
+            halt_desc     <= {{(64-ADDR_WIDTH){1'b0}}, rep_tail};
             halt_residue  <= 32'd0;
         end
     end
@@ -1379,18 +1478,32 @@ always @(posedge clk) begin
         end else if (rep_fail) begin
             halting_reg   <= 1'b1;
         end else begin
-            cpl_valid     <= 1'b1;
-            cpl_irq       <= rep_irq;
-            last_addr_reg <= {{(64-ADDR_WIDTH){1'b0}}, rep_addr};
-            if (rep_last) begin
+            // The batch's first descriptor now, the others one a cycle.
+            cpl_valid         <= 1'b1;
+            cpl_irq           <= rep_irqs[0];
+            last_addr_reg     <= {{(64-ADDR_WIDTH){1'b0}}, rep_tail};
+            rep_left_reg      <= rep_count - 1'b1;
+            rep_irq_left_reg  <= rep_irqs >> 1;
+            rep_last_left_reg <= rep_last;
+            if (rep_last && rep_count == {{(BATCH_W-1){1'b0}}, 1'b1}) begin
                 halting_reg   <= 1'b1;
             end
+        end
+    end
+    if (rep_drain) begin
+        cpl_valid        <= 1'b1;
+        cpl_irq          <= rep_irq_left_reg[0];
+        rep_left_reg     <= rep_left_reg - 1'b1;
+        rep_irq_left_reg <= rep_irq_left_reg >> 1;
+        if (rep_last_left_reg && rep_left_reg == {{(BATCH_W-1){1'b0}}, 1'b1}) begin
+            halting_reg  <= 1'b1;
         end
     end
 
     // Once stopped and quiet: forget everything and tell the channel.
     if (clear) begin
         halt_valid      <= 1'b1;
+        rep_left_reg    <= {BATCH_W{1'b0}};
         running_reg     <= 1'b0;
         halting_reg     <= 1'b0;
         done_issue_reg  <= 1'b0;
@@ -1409,6 +1522,7 @@ always @(posedge clk) begin
     end
 
     if (rst) begin
+        rep_left_reg    <= {BATCH_W{1'b0}};
         running_reg     <= 1'b0;
         halting_reg     <= 1'b0;
         done_issue_reg  <= 1'b0;

@@ -16,7 +16,14 @@ are, and they are what the controller promises (docs/registers.md):
   its response comes back, and by then the descriptors behind it may already
   be writing (the engine is pipelined), so their destination bytes hold the
   old value or the source's; their descriptors are never written back, not
-  even after a failed status write (status writes do not overlap).
+  even after a failed status write (status writes do not overlap);
+* but one status write covers a batch of up to ``status_batch`` contiguous
+  descriptors (``Params.status_batch``): when it fails, the chain stops at its
+  first one, and the others it covered (the descriptors right after, 32 bytes
+  apart in one 4 KiB page) may hold their write-back (DONE, no error, their
+  whole LEN; no other byte changed), their data all moved, or be untouched.
+  So may the failing one itself, if the error struck another descriptor's
+  status of the burst.
 """
 
 from __future__ import annotations
@@ -31,12 +38,34 @@ NOT_WRITTEN_BACK = (DmacErr.DESC_READ, DmacErr.STATUS_WRITE, DmacErr.DESC_ALIGN)
 WRITE_ERRORS = (DmacErr.DATA_WRITE, DmacErr.STATUS_WRITE)
 
 
+# The bytes of a descriptor its write-back writes: LEN and the status half of CTRL.
+STATUS_BYTES = (range(24, 28), range(30, 32))
+
+
+def written_back_only(mem: bytes, original: bytes, addr: int) -> bool:
+    """Whether the descriptor at ``addr`` differs from ``original`` only in the bytes its
+    write-back writes."""
+    keep = [k for k in range(32) if not any(k in b for b in STATUS_BYTES)]
+    return all(mem[addr + k] == original[addr + k] for k in keep)
+
+
+def in_batch(chain: list[tuple[int, Descriptor]], first: int, i: int, status_batch: int) -> bool:
+    """Whether descriptor ``i`` may share a status write with descriptor ``first``."""
+    base = chain[first][0]
+    return (
+        first <= i < first + status_batch
+        and all(chain[k][0] == base + 32 * (k - first) for k in range(first, i + 1))
+        and chain[i][0] >> 12 == base >> 12
+    )
+
+
 def verify_chain(
     mem: bytes,
     original: bytes,
     chain: list[tuple[int, Descriptor]],
     completed: int,
     err: DmacErr,
+    status_batch: int = 1,
 ) -> list[str]:
     """Problems found (empty when the outcome keeps every rule above)."""
     problems: list[str] = []
@@ -44,6 +73,21 @@ def verify_chain(
         raw = mem[addr : addr + 32]
         dst, src = mem[d.dst : d.dst + d.length], mem[d.src : d.src + d.length]
         old = original[d.dst : d.dst + d.length]
+        if (
+            err == DmacErr.STATUS_WRITE
+            and i >= completed
+            and in_batch(chain, completed, i, status_batch)
+            and raw != original[addr : addr + 32]
+        ):
+            # In the failing status write's batch, and its write-back landed.
+            c = completion(raw)
+            if not (c.done and c.err == DmacErr.NONE and c.moved == d.length):
+                problems.append(f"descriptor {i} in the failing batch: status {c}")
+            if not written_back_only(mem, original, addr):
+                problems.append(f"descriptor {i} in the failing batch: other bytes changed")
+            if dst != src:
+                problems.append(f"descriptor {i} written back before its data moved")
+            continue
         if i < completed:
             c = completion(raw)
             if not (c.done and c.err == DmacErr.NONE and c.moved == d.length):

@@ -44,6 +44,7 @@ class Params:
     MAX_OUTSTANDING: int = 8
     FIFO_DEPTH: int = 128
     NUM_REQ: int = 8
+    STATUS_BATCH: int = 16
 
     @classmethod
     def from_env(cls) -> Params:
@@ -54,6 +55,17 @@ class Params:
     @property
     def data_bytes(self) -> int:
         return self.DATA_WIDTH // 8
+
+    @property
+    def status_batch(self) -> int:
+        """Descriptors one status write-back burst covers at most (rtl/dmac_lane.v's
+        BATCH_MAX): contiguous ones, in a burst of at most MAX_BURST_LEN and 16 beats
+        from the first one's status beats to the last one's, 32 bytes apart."""
+        db = self.data_bytes
+        status_beats = (32 - (24 - 24 % db)) // db
+        beats = min(self.MAX_BURST_LEN, 16)
+        fit = (beats - status_beats) // (32 // db) + 1 if beats > status_beats else 1
+        return min(self.STATUS_BATCH, fit)
 
     @property
     def chan_bits(self) -> int:

@@ -1,5 +1,7 @@
 """Runs the cocotb tests of tb/test_dmac.py on each simulator and bus width (32, 64, 128),
-and with 256-beat bursts (FIFO_DEPTH 512, the least allowed) at DATA_WIDTH 64 and 32."""
+and with 256-beat bursts (FIFO_DEPTH 512, the least allowed) at DATA_WIDTH 64 and 32.
+DATA_WIDTH 32 runs with STATUS_BATCH 1 (a status write per descriptor), the others with
+status writes batched over contiguous descriptors (the default)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 CONFIGS = {
-    "dw32": {"DATA_WIDTH": 32},
+    "dw32": {"DATA_WIDTH": 32, "STATUS_BATCH": 1},
     "dw64": {"DATA_WIDTH": 64},
     "dw128": {"DATA_WIDTH": 128},
     "mbl256_64": {"DATA_WIDTH": 64, "MAX_BURST_LEN": 256, "FIFO_DEPTH": 512},
