@@ -38,6 +38,10 @@ module dmac #(
     // Descriptors whose statuses one write-back burst covers at most (1..16),
     // when they are contiguous; fewer if MAX_BURST_LEN (or 16 beats) is shorter
     parameter STATUS_BATCH = 16,
+    // Data write bursts of at most this many beats wait for all their source
+    // beats (store and forward); longer ones start once this many and one
+    // more are in the data FIFO and the rest have been requested (cut-through)
+    parameter STORE_FORWARD_MAX = 16,
     // Peripheral request lines: 1..8
     parameter NUM_REQ = 8,
     // Width of the AXI4-Lite register address
@@ -142,6 +146,10 @@ initial begin
     end
     if (STATUS_BATCH < 1 || STATUS_BATCH > 16) begin
         $display("Error: STATUS_BATCH must be 1..16 (instance %m)");
+        $finish;
+    end
+    if (STORE_FORWARD_MAX < 1 || STORE_FORWARD_MAX > 256) begin
+        $display("Error: STORE_FORWARD_MAX must be 1..256 (instance %m)");
         $finish;
     end
     if (NUM_REQ < 1 || NUM_REQ > 8) begin
@@ -347,7 +355,8 @@ generate
             .MAX_OUTSTANDING(MAX_OUTSTANDING),
             .FIFO_DEPTH(FIFO_DEPTH),
             .DESC_PREFETCH(DESC_PREFETCH),
-            .STATUS_BATCH(STATUS_BATCH)
+            .STATUS_BATCH(STATUS_BATCH),
+            .STORE_FORWARD_MAX(STORE_FORWARD_MAX)
         ) lane_inst (
             .clk(clk),
             .rst(rst),

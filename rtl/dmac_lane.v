@@ -44,7 +44,9 @@ module dmac_lane #(
     // Descriptors read in one burst at most
     parameter DESC_PREFETCH = 4,
     // Descriptors one status write-back burst covers at most (1..16)
-    parameter STATUS_BATCH = 16
+    parameter STATUS_BATCH = 16,
+    // Write bursts up to this many beats are store and forward, longer ones cut through
+    parameter STORE_FORWARD_MAX = 16
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -515,6 +517,8 @@ wire [DATA_WIDTH-1:0] rd_beat_data;
 wire                  rd_beat_poison;
 wire                  rd_beat_valid;
 wire                  in_pop;
+wire                  rd_issued;
+wire [$clog2(FIFO_DEPTH):0] rd_issued_m1;
 
 dmac_rd_mover #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -543,6 +547,8 @@ dmac_rd_mover #(
     .err_addr(rd_err_addr),
     .err_seq(rd_err_seq),
     .dev_done(rd_dev_done),
+    .issued(rd_issued),
+    .issued_m1(rd_issued_m1),
     .m_axi_araddr(rd_ar_addr),
     .m_axi_arlen(rd_ar_len),
     .m_axi_arsize(rd_ar_size),
@@ -704,7 +710,7 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     .wr_data({x_dst_dev_reg, x_width_reg, x_fixed_reg, dst_word, x_dst_dev_reg ? elems : wr_beats,
-              rd_beats, src_off >= dst_off}),
+              rd_beats, src_off > dst_off}),
     .wr_en(x_job_reg),
     .full(),
     .rd_data({awq_dev, awq_size, awq_fixed, awq_addr, awq_out_beats, awq_in_beats, awq_lead}),
@@ -790,7 +796,8 @@ dmac_wr_mover #(
     .MAX_OUTSTANDING(MAX_OUTSTANDING),
     .COUNT_WIDTH(COUNT_WIDTH),
     .SEQ_W(SEQ_W),
-    .FIFO_DEPTH(FIFO_DEPTH)
+    .FIFO_DEPTH(FIFO_DEPTH),
+    .STORE_FORWARD_MAX(STORE_FORWARD_MAX)
 ) wr_mover_inst (
     .clk(clk),
     .rst(rst),
@@ -805,6 +812,8 @@ dmac_wr_mover #(
     .job_size({1'b0, awq_size}),
     .job_fixed(awq_fixed),
     .in_push(rd_beat_valid),
+    .in_commit(rd_issued),
+    .in_commit_m1(rd_issued_m1),
     .aw_seq(aw_seq),
     .aw_seq_step(aw_seq_step),
     .aw_allow(aw_allow),

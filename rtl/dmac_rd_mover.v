@@ -62,6 +62,9 @@ module dmac_rd_mover #(
 
     // The last beat of a device burst arrived (pulse)
     output reg                          dev_done,
+    // A burst was issued: issued_m1 + 1 beats will reach the FIFO
+    output wire                         issued,
+    output wire [$clog2(FIFO_DEPTH):0]  issued_m1,
 
     // AXI read address channel (ARID chosen by the channel)
     output wire [ADDR_WIDTH-1:0]        m_axi_araddr,
@@ -201,6 +204,8 @@ assign issue = plan_valid && ar_room && !stop && !hold && !inflight_full && cred
 // A stop clears busy_reg and the plan stage next cycle: a burst planned in
 // that cycle is dropped.
 assign plan_calc = busy_reg && split_ready && plan_room;
+assign issued    = issue;
+assign issued_m1 = plan_words_m1;
 
 // Credits after this cycle, worked out for an issue and for none in
 // parallel and chosen by it: an issue takes the planned burst's entries

@@ -6,8 +6,14 @@
 // of the bursts announced, B counts the responses of the oldest unfinished
 // job and reports its outcome when its last burst is answered.
 //
-// A burst is announced only when the data FIFO already holds every source
-// beat its realigned beats need, so W never waits on the read side.
+// A burst of at most STORE_FORWARD_MAX beats is announced only when the data
+// FIFO already holds every source beat its realigned beats need, so W never
+// waits on the read side.  A longer burst (MAX_BURST_LEN above
+// STORE_FORWARD_MAX) is announced once STORE_FORWARD_MAX + 1 of its source
+// beats are in the FIFO and read bursts for all the others have been issued:
+// their beats are sure to come (the read side reserved their FIFO room and
+// pushes every beat, a failed one poisoned), so W may wait on R within the
+// burst but never for good, and a 256-beat burst does not wait for 256 beats.
 // Poisoned beats go out with WSTRB = 0: the burst completes as the protocol
 // requires, but memory is not touched.
 //
@@ -33,7 +39,10 @@ module dmac_wr_mover #(
     // Width of the job sequence numbers
     parameter SEQ_W = 4,
     // Data FIFO entries (bounds the source beats waiting to be announced)
-    parameter FIFO_DEPTH = 128
+    parameter FIFO_DEPTH = 128,
+    // Bursts up to this many beats wait for all their source beats (store and
+    // forward); longer ones start with this many and one more in the FIFO
+    parameter STORE_FORWARD_MAX = 16
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -54,6 +63,9 @@ module dmac_wr_mover #(
 
     // A source beat went into the data FIFO
     input  wire                         in_push,
+    // A read burst was issued: in_commit_m1 + 1 source beats will follow
+    input  wire                         in_commit,
+    input  wire [$clog2(FIFO_DEPTH):0]  in_commit_m1,
     // The job whose bursts AW announces now (or will announce next)
     output reg  [SEQ_W-1:0]             aw_seq,
     // aw_seq moves on after this cycle
@@ -230,7 +242,8 @@ localparam [CMP_W-1:0] NEED_MAX = NEED_MAX_I[CMP_W-1:0];
 reg  have_any_reg;
 reg  have_head_reg;
 reg  head_new_reg;
-wire have_data = have_any_reg || (have_head_reg && !head_new_reg);
+wire have_cut;
+wire have_data = have_any_reg || (have_head_reg && !head_new_reg) || have_cut;
 // A claim is at most a burst and one, which FIFO_DEPTH >= MAX_BURST_LEN
 // holds: AV_W bits hold it and its negation.
 
@@ -272,8 +285,16 @@ wire [AV_W:0]   avail_taken = {avail_reg, 1'b1} + {plan_nclaim, in_push};
 wire unused_taken = &{1'b0, avail_taken[0]};
 wire [CMP_W-1:0] avail_kept_cmp  = {{(CMP_W-AV_W){1'b0}}, avail_kept};
 wire [CMP_W-1:0] avail_taken_cmp = {{(CMP_W-AV_W){1'b0}}, avail_taken[AV_W:1]};
-wire             any_kept  = avail_kept_cmp >= NEED_MAX;
-wire             any_taken = avail_taken_cmp >= NEED_MAX;
+// With cut-through a burst may claim beats still on their way, so the count
+// goes below zero (two's complement; AV_W holds -(MAX_BURST_LEN + 1)) and
+// its sign bit gates every compare.  Store and forward never claims more than
+// is there: the sign bit is then always clear and drops out.
+localparam CUT_ON = MAX_BURST_LEN > STORE_FORWARD_MAX;
+wire             avail_neg       = CUT_ON && avail_reg[AV_W-1];
+wire             avail_kept_neg  = CUT_ON && avail_kept[AV_W-1];
+wire             avail_taken_neg = CUT_ON && avail_taken[AV_W];
+wire             any_kept  = avail_kept_cmp >= NEED_MAX && !avail_kept_neg;
+wire             any_taken = avail_taken_cmp >= NEED_MAX && !avail_taken_neg;
 
 assign job_pop = job_valid && !loaded_reg;
 assign aw_seq_step = issue && plan_last;
@@ -418,6 +439,54 @@ dmac_fifo #(
 );
 
 /*
+ * Cut-through of long bursts: source beats requested (read bursts issued)
+ * beyond those the announced bursts claimed, counted like avail_reg, and the
+ * same two registered flags (for any burst, for the head) over both counts.
+ */
+generate
+if (CUT_ON) begin : g_cut
+    localparam integer CUT_I = STORE_FORWARD_MAX + 1;
+    localparam [CMP_W-1:0] CUT = CUT_I[CMP_W-1:0];
+    reg  [AV_W-1:0]  commit_reg;
+    // What this cycle adds: the words of the read burst issued a cycle before
+    reg  [AV_W-1:0]  commit_add_reg;
+    reg              cut_any_reg;
+    reg              cut_head_reg;
+    wire [AV_W-1:0]  commit_kept  = commit_reg + commit_add_reg;
+    wire [AV_W-1:0]  commit_taken = commit_kept + plan_nclaim;
+    wire [CMP_W-1:0] commit_cmp       = {{(CMP_W-AV_W){1'b0}}, commit_reg};
+    wire [CMP_W-1:0] commit_kept_cmp  = {{(CMP_W-AV_W){1'b0}}, commit_kept};
+    wire [CMP_W-1:0] commit_taken_cmp = {{(CMP_W-AV_W){1'b0}}, commit_taken};
+    // Enough of the burst is here, or W is still busy with an earlier burst
+    // (the burst's beats then have that burst's time to arrive; only the
+    // bound on a W stall depends on it, never what is written)
+    wire cut_kept  = (avail_kept_cmp >= CUT && !avail_kept_neg || h_valid_reg)
+                  && commit_kept_cmp >= NEED_MAX;
+    wire cut_taken = (avail_taken_cmp >= CUT && !avail_taken_neg || h_valid_reg)
+                  && commit_taken_cmp >= NEED_MAX;
+
+    assign have_cut = cut_any_reg || (cut_head_reg && !head_new_reg);
+
+    always @(posedge clk) begin
+        commit_add_reg <= in_commit ? {{(AV_W-1-$clog2(FIFO_DEPTH)){1'b0}}, in_commit_m1} + 1'b1
+                                    : {AV_W{1'b0}};
+        commit_reg     <= issue ? commit_taken : commit_kept;
+        cut_any_reg    <= issue ? cut_taken : cut_kept;
+        cut_head_reg   <= (avail_cmp >= CUT && !avail_neg || h_valid_reg) && commit_cmp >= need_cmp;
+        if (rst || clear) begin
+            commit_add_reg <= {AV_W{1'b0}};
+            commit_reg     <= {AV_W{1'b0}};
+            cut_any_reg    <= 1'b0;
+            cut_head_reg   <= 1'b0;
+        end
+    end
+end else begin : g_store_forward
+    assign have_cut = 1'b0;
+    wire unused_commit = &{1'b0, in_commit, in_commit_m1};
+end
+endgenerate
+
+/*
  * B side: responses, in order, counted per job
  */
 wire                  bq_valid;
@@ -461,7 +530,7 @@ always @(posedge clk) begin
 
     avail_reg     <= issue ? avail_taken[AV_W:1] : avail_kept;
     have_any_reg  <= issue ? any_taken : any_kept;
-    have_head_reg <= avail_cmp >= need_cmp;
+    have_head_reg <= avail_cmp >= need_cmp && !avail_neg;
     head_new_reg  <= !plan_valid || issue;
 
 

@@ -45,6 +45,7 @@ class Params:
     FIFO_DEPTH: int = 128
     NUM_REQ: int = 8
     STATUS_BATCH: int = 16
+    STORE_FORWARD_MAX: int = 16
 
     @classmethod
     def from_env(cls) -> Params:

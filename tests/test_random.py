@@ -29,7 +29,8 @@ from tb.toolchain import SIMULATORS, run_dir
 
 CONFIGS = {
     "dw32": {"DATA_WIDTH": 32},
-    "dw64": {"DATA_WIDTH": 64, "MAX_BURST_LEN": 8},
+    # Bursts of 5 to 8 beats cut through (STORE_FORWARD_MAX 4), shorter ones store and forward
+    "dw64": {"DATA_WIDTH": 64, "MAX_BURST_LEN": 8, "FIFO_DEPTH": 16, "STORE_FORWARD_MAX": 4},
 }
 # Runs per configuration in `make test`.  A run (12 + 6 iterations) moves about 100
 # descriptors in about 7 s on Verilator and 20 s on Icarus (2-core CI machine).

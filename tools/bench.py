@@ -34,7 +34,19 @@ SYSTEM_CONFIGS = ["plain", "iommu", "coherent", "iommu+coherent"]
 SYSTEM_SIMS = ["icarus", "verilator"]
 
 
-def cases(width: int, quick: bool) -> list[dict[str, object]]:
+# Bench builds: the default one (every width and memory) and one with 256-beat bursts
+# (DATA_WIDTH 64, the large-burst rows of docs/benchmarks.md)
+PROFILES: dict[str, dict[str, int]] = {
+    "default": {"FIFO_DEPTH": 128, "MAX_OUTSTANDING": 8},
+    "burst256": {"FIFO_DEPTH": 512, "MAX_OUTSTANDING": 8, "MAX_BURST_LEN": 256},
+}
+BURST256_MEMORIES = ["ideal", "lat20", "lat64"]
+
+
+def cases(width: int, quick: bool, profile: str = "default") -> list[dict[str, object]]:
+    if profile == "burst256":
+        sizes = [4 * KIB, 64 * KIB] if quick else [4 * KIB, 64 * KIB, 1024 * KIB]
+        return [{"case": "single", "size": s, "unaligned": u} for s in sizes for u in (False, True)]
     sizes = [64, 4 * KIB, 64 * KIB] if quick else SIZES
     out: list[dict[str, object]] = [
         {"case": "single", "size": s, "unaligned": u} for s in sizes for u in (False, True)
@@ -46,26 +58,30 @@ def cases(width: int, quick: bool) -> list[dict[str, object]]:
     return out
 
 
-def run_one(width: int, memory: str, quick: bool) -> list[dict[str, object]]:
-    out = BUILD_DIR / "bench" / f"dw{width}-{memory}.jsonl"
+def run_one(
+    width: int, memory: str, quick: bool, profile: str = "default"
+) -> list[dict[str, object]]:
+    tag = f"dw{width}-{memory}" if profile == "default" else f"{profile}-dw{width}-{memory}"
+    out = BUILD_DIR / "bench" / f"{tag}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    params = {"DATA_WIDTH": width, "FIFO_DEPTH": 128, "MAX_OUTSTANDING": 8}
+    params = {"DATA_WIDTH": width, **PROFILES[profile]}
     results = run_bench(
         "icarus",
         toplevel="dmac",
         test_module="tb.bench_dmac",
-        build_name=f"bench-dw{width}-{memory}",
+        build_name=f"bench-{tag}",
         parameters=params,
         extra_env={
             "DMAC_PARAMS": json.dumps(params),
             "BENCH_MEMORY": memory,
-            "BENCH_CASES": json.dumps(cases(width, quick)),
+            "BENCH_CASES": json.dumps(cases(width, quick, profile)),
             "BENCH_OUT": str(out),
         },
     )
     assert_passed(results)
-    return [json.loads(line) for line in out.read_text().splitlines()]
+    mbl = params.get("MAX_BURST_LEN", 16)
+    return [{**json.loads(line), "max_burst_len": mbl} for line in out.read_text().splitlines()]
 
 
 def run_device(memory: str, quick: bool) -> list[dict[str, object]]:
@@ -184,7 +200,7 @@ def device_table(records: list[dict[str, object]]) -> str:
 
 def table(records: list[dict[str, object]]) -> str:
     head = (
-        f"{'case':<8} {'DW':>3} {'memory':<7} {'size':>8} {'align':<11} {'desc':>4} "
+        f"{'case':<8} {'DW':>3} {'MBL':>3} {'memory':<7} {'size':>8} {'align':<11} {'desc':>4} "
         f"{'cycles':>8} {'eff':>6}  extra"
     )
     lines = [head, "-" * len(head)]
@@ -199,7 +215,8 @@ def table(records: list[dict[str, object]]) -> str:
         if r.get("channel_shares") is not None:
             extra.append("shares " + " ".join(f"{s:.2f}" for s in r["channel_shares"]))  # type: ignore[union-attr]
         lines.append(
-            f"{r['case']:<8} {r['data_width']:>3} {r['memory']:<7} {r['size']:>8} "
+            f"{r['case']:<8} {r['data_width']:>3} {r.get('max_burst_len', 16):>3} "
+            f"{r['memory']:<7} {r['size']:>8} "
             f"{r['alignment']:<11} {r['descriptors']:>4} {r['cycles']:>8} "
             f"{float(r['efficiency']):>6.3f}  {', '.join(extra)}"  # type: ignore[arg-type]
         )
@@ -229,9 +246,10 @@ def main() -> None:
         path.write_text(json.dumps(sys_records + api_records, indent=1) + "\n")
         print(f"\n{len(sys_records) + len(api_records)} measurements written to {path}")
         return
-    jobs = [(w, m) for w in WIDTHS for m in MEMORIES]
+    jobs = [(w, m, "default") for w in WIDTHS for m in MEMORIES]
+    jobs += [(64, m, "burst256") for m in BURST256_MEMORIES]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        parts = list(pool.map(lambda wm: run_one(wm[0], wm[1], args.quick), jobs))
+        parts = list(pool.map(lambda j: run_one(j[0], j[1], args.quick, j[2]), jobs))
         dev_parts = list(pool.map(lambda m: run_device(m, args.quick), DEVICE_MEMORIES))
     # One at a time: these measure CPU seconds, which two runs at once would disturb.
     sys_records = [rec for sim in SYSTEM_SIMS for rec in run_system(sim, args.quick)]
