@@ -75,6 +75,7 @@ import logging
 import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cocotb
@@ -94,6 +95,7 @@ from tb.models.cpu import Cpu
 from tb.models.iommu import Iommu
 from tb.models.memory_map import MemoryMap
 from tb.models.peripherals import REGION_SIZE, AdcModel, PacedDevice, RequestLines, UartModel
+from tb.txlog import TransactionLog
 
 CLK_NS = 10
 PHYS_BITS = 40
@@ -257,6 +259,16 @@ class SystemTB:
         if checkers:
             self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+            if os.environ.get("DMAC_TXLOG"):
+                # The transaction log (tb/txlog.py); the AXI ID is {kind, channel}.
+                TransactionLog(
+                    dut,
+                    self.axi_checker,
+                    Path(os.environ["DMAC_TXLOG"]),
+                    CLK_NS,
+                    len(dut.m_axi_arid) - 1,
+                    len(dut.m_axi_wdata) // 8,
+                )
         self._set_backpressure(backpressure)
         self._irq_event = Event()
         self._irq_status = 0

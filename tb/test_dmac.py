@@ -16,7 +16,7 @@ from sw import dmac_regs as r
 from sw.dmac_desc import Completion, Descriptor, completion
 from sw.dmac_regs import DmacErr, DmacFlow
 from tb.chain_check import written_back_only
-from tb.dmac_tb import DmacTB
+from tb.dmac_tb import CLK_NS, DmacTB
 from tb.write_tracker import WriteTracker
 
 DESC_AREA = (0x0000_1000, 0x0000_F000)
@@ -600,23 +600,59 @@ async def count_done_irqs(tb: DmacTB, chan: int, stop_after: int) -> list[int]:
 @cocotb.test()
 @cocotb.parametrize(mode=["count", "timeout"])
 async def test_irq_coalescing(dut, mode: str) -> None:  # type: ignore[no-untyped-def]
-    """THRESHOLD completions per interrupt, or TIMEOUT cycles after the first; the end flushes."""
+    """THRESHOLD completions per interrupt, or TIMEOUT cycles after the first; the end flushes.
+
+    In timeout mode the completions are far apart in every configuration: a descriptor's
+    status write waits, in AXI's W order, behind at most 4 announced bursts of the next
+    descriptor's data (1024 beats at MAX_BURST_LEN 256), and each next descriptor is
+    longer than that.  So each completion gets its own interrupt, raised TIMEOUT cycles
+    (and the few cycles of the report) after its status write was answered; the last
+    one's comes at once (the end of the chain flushes).
+    """
     tb = await setup(dut)
-    n = 10 if mode == "count" else 3
-    chain = make_chain(tb, [3_000] * n, irq_every=True)
+    timeout = 40
     if mode == "count":
+        lengths = [3_000] * 10
         coal = 4 << r.DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB
         expected = [4, 8, 10]
     else:
-        coal = 255 << r.DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB | 40 << r.DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB
+        lengths = [3_000, 24_000, 24_000]
+        coal = (
+            255 << r.DMAC_CHAN_IRQ_COAL_THRESHOLD_LSB | timeout << r.DMAC_CHAN_IRQ_COAL_TIMEOUT_LSB
+        )
         expected = [1, 2, 3]
+    chain = make_chain(tb, lengths, irq_every=True)
+    status_done: list[int] = []  # cycles at which status writes were answered
+    raised: list[int] = []  # cycles at which irq rose
+
+    def on_burst(b) -> None:  # type: ignore[no-untyped-def]
+        if b.is_write and tb.params.id_is_desc(b.id):
+            status_done.append(round(b.end_ns / CLK_NS))
+
+    async def watch_irq() -> None:
+        while True:
+            await RisingEdge(dut.irq)
+            raised.append(round(get_sim_time("ns") / CLK_NS))
+
+    assert tb.axi_checker is not None
+    tb.axi_checker.add_callback(on_burst)
+    watcher = cocotb.start_soon(watch_irq())
     await tb.chan_write(0, r.DMAC_CHAN_IRQ_COAL_OFFSET, coal)
     assert await tb.chan_read(0, r.DMAC_CHAN_IRQ_COAL_OFFSET) == coal
     model = tb.model()
     model.run_chain(chain[0][0])
     await tb.start(0, chain[0][0], irq_enable=1 << r.DMAC_CHAN_IRQ_ENABLE_DONE_LSB)
-    seen = await with_timeout(count_done_irqs(tb, 0, n), 1000, "us")
+    seen = await with_timeout(count_done_irqs(tb, 0, len(lengths)), 1000, "us")
+    watcher.cancel()
     assert seen == expected, f"interrupts at completions {seen}, expected {expected}"
+    if mode == "timeout":
+        assert len(status_done) == len(lengths) == len(raised), (status_done, raised)
+        for i, (done, rise) in enumerate(zip(status_done, raised, strict=True)):
+            lo, hi = (0, 8) if i == len(lengths) - 1 else (timeout, timeout + 8)
+            assert lo <= rise - done <= hi, (
+                f"interrupt {i} raised {rise - done} cycles after its status write was "
+                f"answered, expected {lo}..{hi} (status writes at {status_done}, irq at {raised})"
+            )
     await tb.wait_idle(0)
     tb.check_memory(model)
     tb.check_protocol()
