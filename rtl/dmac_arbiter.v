@@ -2,7 +2,8 @@
 // Priority arbiter: picks, among the requesters of the highest priority, the next one after the one granted last; the grant is registered.
 //
 // The choice made from this cycle's requests is granted in the next cycle,
-// so the requests' logic and the grant's users are never in one path.  A
+// so the requests' logic and the grant's users are never in one path; with
+// no requests the grant is parked on the requester granted last.  A
 // requester must hold its request until served (AXI's VALID rule); the
 // user serves the granted requester only if it still requests.  The
 // grant stays with a requester that is served and asks again at once.
@@ -39,6 +40,7 @@ module dmac_arbiter #(
 );
 
 localparam IDX_W = PORTS > 1 ? $clog2(PORTS) : 1;
+localparam [PORTS-1:0] FIRST = 1;
 
 // Round-robin order after requester k was served: k+1 first, k last.
 function ahead_of;
@@ -99,12 +101,18 @@ always @* begin
 end
 
 always @(posedge clk) begin
-    grant     <= choice;
-    grant_idx <= choice_idx;
+    // Parked: while enabled and asked by nobody the grant stays where it was,
+    // so the requester served last (requester 0 after reset) is served in the
+    // cycle it asks again, a cycle sooner.  Disabled, nobody is granted, so
+    // that when enabled again the choice comes from the requests.
+    if (!enable || |req) begin
+        grant     <= choice;
+        grant_idx <= choice_idx;
+    end
     ahead_reg <= ahead_next;
     beats_reg <= beats_next;
     if (rst) begin
-        grant     <= {PORTS{1'b0}};
+        grant     <= FIRST;
         grant_idx <= {IDX_W{1'b0}};
         ahead_reg <= ahead_reset;
         beats_reg <= ahead_reset;
