@@ -163,6 +163,9 @@ class FakePlatform:
     async def delay(self, cycles: int) -> None:
         self.cycles += cycles
 
+    def new_event(self) -> asyncio.Event:
+        return asyncio.Event()
+
 
 def run(coro: Awaitable[Any]) -> Any:
     async def wrap() -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sw.drivers.base.core import Device, DeviceDriver
 from sw.drivers.iommu.dma_iommu import iommu_setup_dma_ops
-from sw.drivers.iommu.iommu import IommuDriver
+from sw.drivers.iommu.iommu import CMD_ARG1_ALL, CMD_INVAL_VMA, IommuDriver
 from sw.include.linux.dma_mapping import (
     DMA_BIDIRECTIONAL,
     DMA_BIT_MASK,
@@ -173,5 +173,41 @@ def test_sizes_and_coherent_alloc() -> None:
         assert model.translate(SID, r, True)[0] == fifo
         await dm.dma_unmap_resource(dev, r, 4, DMA_FROM_DEVICE)
         assert k.dma_debug.errors == []
+
+    run(body())
+
+
+def test_commands_from_concurrent_tasks_do_not_mix() -> None:
+    """Tasks invalidating and fencing at once (dmatest threads unmapping on every channel):
+    each command's registers go with its own CMD_GO and every FENCE a task waits for is
+    executed, so no invalidation is lost and no sync waits forever."""
+
+    async def body() -> None:
+        _, _, model, drv = await machine()
+        cpu = drv.platform
+
+        async def bus_cycle(*_: Any) -> None:
+            await asyncio.sleep(0)  # each MMIO access lets the other tasks run, as on the bus
+
+        cpu._tick = bus_cycle
+        cpu.delay = bus_cycle
+        domains = [drv.alloc_domain(strict=True) for _ in range(3)]
+        commands, fences = model.stats.commands, model.stats.fences
+        model_execute = model._execute
+        executed: list[tuple[int, int]] = []
+
+        def execute() -> None:
+            executed.append((model._cmd_opcode, model._cmd_arg1))
+            model_execute()
+
+        model._execute = execute
+        await asyncio.gather(*(drv.flush_iotlb_all(d) for d in domains for _ in range(2)))
+        assert model.stats.cmd_errors == 0
+        assert model.stats.commands - commands == 12 and model.stats.fences - fences == 6
+        inval_vma = [arg1 for op, arg1 in executed if op == CMD_INVAL_VMA]
+        want = sorted(d.id | CMD_ARG1_ALL for d in domains for _ in range(2))
+        assert sorted(inval_vma) == want, (executed, want)
+        for d in domains:
+            await drv.free_domain(d)
 
     run(body())

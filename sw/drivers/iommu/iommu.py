@@ -78,6 +78,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sw.kernel.locking.mutex import Mutex
 from sw.mm.page_alloc import PAGE_SHIFT, PAGE_SIZE, PageAllocator, get_order
 from sw.platform import IRQ_HANDLED, IRQ_NONE, Platform
 
@@ -391,6 +392,11 @@ class IommuDriver:
         self._acked = 0  # the STATUS bits the last read_faults acknowledged
         self._fence_seq = 0
         self._cmd_shadow: dict[int, int] = {}
+        # The command registers are one resource for every task (dmatest threads unmap on
+        # all channels at once): a command's register writes and its CMD_GO, and a FENCE
+        # with the number it is given, are issued under this lock (the command queue's
+        # lock in riscv_iommu_cmd_send, arm_smmu_cmdq_issue_cmdlist).
+        self._cmd_lock = Mutex(platform, "iommu cmd")
 
     # -- probe and remove --------------------------------------------------------------------
 
@@ -497,8 +503,13 @@ class IommuDriver:
         await self.platform.writel(value, self.regs_pa + offset)
 
     async def _cmd(self, opcode: int, arg0: int = 0, arg1: int = 0) -> None:
-        """Issue one command.  The command registers keep their values, so only those that
-        change are written before CMD_GO."""
+        """Issue one command, under the command lock."""
+        async with self._cmd_lock:
+            await self._cmd_send(opcode, arg0, arg1)
+
+    async def _cmd_send(self, opcode: int, arg0: int = 0, arg1: int = 0) -> None:
+        """Write one command (the lock held).  The command registers keep their values, so
+        only those that change are written before CMD_GO."""
         for offset, value in (
             (IOMMU_CMD_OPCODE, opcode),
             (IOMMU_CMD_ARG0_LO, arg0 & _M32),
@@ -512,15 +523,18 @@ class IommuDriver:
 
     async def iommu_sync(self) -> None:
         """FENCE, then wait for CMD_COMPLETED to reach it (riscv_iommu_cmd_sync,
-        arm_smmu_cmdq_issue_sync): every earlier command has then taken effect."""
-        self._fence_seq = (self._fence_seq + 1) & _M32
-        await self._cmd(CMD_FENCE)
+        arm_smmu_cmdq_issue_sync): every earlier command has then taken effect.  The FENCE
+        gets its number and is issued under the command lock, so the numbers follow the
+        order the hardware executes them in; the wait is outside it."""
+        async with self._cmd_lock:
+            self._fence_seq = seq = (self._fence_seq + 1) & _M32
+            await self._cmd_send(CMD_FENCE)
         for _ in range(self.sync_timeout_polls):
             done = await self._readl(IOMMU_CMD_COMPLETED)
-            if (done - self._fence_seq) & _M32 < 1 << 31:  # done >= seq, modulo 2**32
+            if (done - seq) & _M32 < 1 << 31:  # done >= seq, modulo 2**32
                 return
             await self.platform.delay(self.sync_poll_cycles)
-        raise TimeoutError(f"IOMMU fence {self._fence_seq} never completed")
+        raise TimeoutError(f"IOMMU fence {seq} never completed")
 
     async def _iotlb_inval(self, domain: IommuDomain, iova: int, size: int) -> None:
         """Invalidate [iova, iova + size) of the domain and wait (riscv_iommu_iotlb_inval)."""
