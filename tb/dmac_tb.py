@@ -14,7 +14,6 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import cocotb
 from cocotb.clock import Clock
@@ -28,7 +27,7 @@ from tb.dmac_model import ChainResult, DmacModel
 from tb.models.axi_memory import AxiMemory
 from tb.models.iommu import Iommu
 from tb.models.memory_map import MemoryMap
-from tb.txlog import TransactionLog
+from tb.txlog import log_from_env
 
 CLK_NS = 10
 
@@ -173,16 +172,10 @@ class DmacTB:
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
             if os.environ.get("DMAC_TRACE"):
                 self.axi_checker.add_callback(self._trace)
-            if os.environ.get("DMAC_TXLOG"):
-                # The human-readable transaction log (tb/txlog.py), appended per test.
-                self.txlog = TransactionLog(
-                    dut,
-                    self.axi_checker,
-                    Path(os.environ["DMAC_TXLOG"]),
-                    CLK_NS,
-                    self.params.chan_bits,
-                    self.params.data_bytes,
-                )
+            # The human-readable transaction log (tb/txlog.py), appended per test.
+            self.txlog = log_from_env(
+                dut, self.axi_checker, CLK_NS, self.params.chan_bits, self.params.data_bytes
+            )
 
     def _trace(self, b: AxiBurst) -> None:
         """One log line per completed burst (DMAC_TRACE=1)."""

@@ -75,7 +75,6 @@ import logging
 import os
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import cocotb
@@ -90,12 +89,13 @@ from sw.dmac_desc import Descriptor, completion
 from sw.mm.page_alloc import PAGE_SIZE, PageAllocator
 from sw.platform import IRQ_HANDLED, IRQ_NONE
 from tb.axi_checker import AxiChecker, AxiLiteChecker
+from tb.dmac_tb import Params
 from tb.models.axi_memory import AxiMemory, pause_pattern
 from tb.models.cpu import Cpu
 from tb.models.iommu import Iommu
 from tb.models.memory_map import MemoryMap
 from tb.models.peripherals import REGION_SIZE, AdcModel, PacedDevice, RequestLines, UartModel
-from tb.txlog import TransactionLog
+from tb.txlog import log_from_env
 
 CLK_NS = 10
 PHYS_BITS = 40
@@ -259,16 +259,8 @@ class SystemTB:
         if checkers:
             self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
-            if os.environ.get("DMAC_TXLOG"):
-                # The transaction log (tb/txlog.py); the AXI ID is {kind, channel}.
-                TransactionLog(
-                    dut,
-                    self.axi_checker,
-                    Path(os.environ["DMAC_TXLOG"]),
-                    CLK_NS,
-                    len(dut.m_axi_arid) - 1,
-                    len(dut.m_axi_wdata) // 8,
-                )
+            params = Params.from_env()  # the AXI ID is {kind, channel}
+            log_from_env(dut, self.axi_checker, CLK_NS, params.chan_bits, params.data_bytes)
         self._set_backpressure(backpressure)
         self._irq_event = Event()
         self._irq_status = 0

@@ -16,6 +16,7 @@ docs/architecture.md).  Enabled in the DMA benches by DMAC_TXLOG=<path>.
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -103,3 +104,13 @@ class TransactionLog:
                 for n in range(len(dut.dma_ack)):
                     if ack >> n & 1:
                         self.line(cycle, f"line {n} ack" + (" + tc" if tc >> n & 1 else ""))
+
+
+def log_from_env(  # type: ignore[no-untyped-def]
+    dut, checker: AxiChecker, clk_ns: float, chan_bits: int, data_bytes: int
+) -> TransactionLog | None:
+    """The transaction log of ``DMAC_TXLOG=<path>``, if it is set."""
+    path = os.environ.get("DMAC_TXLOG")
+    if not path:
+        return None
+    return TransactionLog(dut, checker, Path(path), clk_ns, chan_bits, data_bytes)
