@@ -710,7 +710,7 @@ dmac_fifo #(
     .rst(rst),
     .clear(clear),
     .wr_data({x_dst_dev_reg, x_width_reg, x_fixed_reg, dst_word, x_dst_dev_reg ? elems : wr_beats,
-              rd_beats, src_off >= dst_off}),
+              rd_beats, src_off > dst_off}),
     .wr_en(x_job_reg),
     .full(),
     .rd_data({awq_dev, awq_size, awq_fixed, awq_addr, awq_out_beats, awq_in_beats, awq_lead}),

@@ -4,13 +4,15 @@
 // Byte b of a job sits at lane (src + b) % DATA_BYTES of the read beats and
 // must leave at lane (dst + b) % DATA_BYTES of the write beats.  With
 // SHIFT = (src - dst) mod DATA_BYTES, output beat k is {in[j+1], in[j]}
-// shifted right by SHIFT bytes, where j = k when the source offset is at
-// least the destination offset ("lead": in[0] is taken before the first
-// output) and j = k - 1 otherwise; in[-1] and in[in_beats] read as zero.
+// shifted right by SHIFT bytes, where j = k when the source offset is
+// above the destination offset ("lead": in[0] is taken before the first
+// output) and j = k - 1 when it is below; in[-1] and in[in_beats] read as
+// zero.  With equal offsets output beat k is in[k] itself ("pass"): no lead,
+// and no beat waits for the one after it.
 // Jobs follow each other in the beat stream; each takes exactly its input
 // beats from the FIFO and gives exactly its output beats.  It sits on the
 // write side, so it is paced by W: one beat per cycle, plus one lead cycle
-// per job whose source offset is at least its destination offset.
+// per job whose source offset is above its destination offset.
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
@@ -55,6 +57,7 @@ localparam SIZE_W = DATA_BYTES > 1 ? $clog2(DATA_BYTES) : 1;
 
 reg                   live_reg;
 reg                   lead_reg;
+reg                   pass_reg;
 reg [SIZE_W-1:0]      shift_reg;
 reg [SIZE_W-1:0]      dst_off_reg;
 reg [SIZE_W-1:0]      last_lane_reg;
@@ -98,8 +101,8 @@ wire [2*DATA_WIDTH-1:0] window     = {cur_data, prev_data} >> {shift_reg, 3'b000
 // Only the low beat of the shifted pair leaves; the high half is what is shifted in.
 wire unused_window = &{1'b0, window[2*DATA_WIDTH-1:DATA_WIDTH]};
 
-assign out_data   = window[DATA_WIDTH-1:0];
-assign out_poison = prev_poison_reg || cur_poison;
+assign out_data   = pass_reg ? cur_data : window[DATA_WIDTH-1:0];
+assign out_poison = pass_reg ? cur_poison : prev_poison_reg || cur_poison;
 
 // Strobes: all lanes, less those before the destination offset on the
 // first beat and those after the last byte on the last beat.
@@ -137,7 +140,8 @@ always @(posedge clk) begin
 
     if (job_pop) begin
         live_reg        <= 1'b1;
-        lead_reg        <= src_off >= dst_off;
+        lead_reg        <= src_off > dst_off;
+        pass_reg        <= src_off == dst_off;
         shift_reg       <= src_off - dst_off;
         dst_off_reg     <= dst_off;
         last_lane_reg   <= last_lane;
