@@ -35,6 +35,12 @@ DEV_BASE = 0x4000_0000
 DESC, SRC, DST = 0x1000, 0x1_0000, 0x10_0000
 ELEMENTS = 256
 PERIODS = [32, 24, 16, 12, 10, 8, 6, 5, 4, 3, 2]
+# Latency under load: the element period, and the bulk copies (one descriptor each) of the
+# other channels: channel c copies BULK_LEN bytes from BULK_SRC + c * BULK_LEN to
+# BULK_DST + c * BULK_LEN, its descriptor at BULK_DESC + 32 * c.
+LOADED_PERIOD = 24
+BULK_LEN = 0x2_0000
+BULK_SRC, BULK_DST, BULK_DESC = 0x2_0000, 0x12_0000, 0x2000
 
 
 def cfg_value(flow: DmacFlow, line: int, width: int, maxburst: int) -> int:
@@ -70,10 +76,61 @@ async def first_request(dut, line: int) -> int:  # type: ignore[no-untyped-def]
             return now_cycles()
 
 
+class RequestLatency:
+    """Per request of line ``line``: cycles from the edge at which the controller can first
+    see it to the first data AR handshake of channel ``chan`` at or after that edge."""
+
+    def __init__(self, tb: DmacTB, line: int, chan: int) -> None:
+        self.latencies: list[int] = []
+        self._line, self._chan = line, chan
+        self._task = cocotb.start_soon(self._watch(tb))
+
+    async def _watch(self, tb: DmacTB) -> None:
+        dut, line = tb.dut, self._line
+        chan_id = tb.params.axi_id(self._chan, desc=False)
+        seen: int | None = None  # edge the pending request became visible
+        served = False  # its AR went out: wait for its acknowledge
+        after_ack = 0  # edges left in which the line is not looked at (ack, and the next)
+        while True:
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            cycle = now_cycles()
+            up = (int(dut.dma_req_burst.value) | int(dut.dma_req_single.value)) >> line & 1
+            ack = int(dut.dma_ack.value) >> line & 1
+            ar = bool(dut.m_axi_arvalid.value and dut.m_axi_arready.value)
+            if seen is not None and ar and int(dut.m_axi_arid.value) == chan_id:
+                self.latencies.append(cycle - seen)
+                seen, served = None, True
+            if ack:
+                seen, served, after_ack = None, False, 1
+            elif after_ack:
+                after_ack -= 1
+            if seen is None and not served and up and not after_ack and not ack:
+                seen = cycle
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+async def start_bulk(tb: DmacTB, chans: list[int]) -> None:
+    """A memory-to-memory copy of BULK_LEN bytes on each channel of ``chans``."""
+    for c in chans:
+        d = Descriptor(src=BULK_SRC + c * BULK_LEN, dst=BULK_DST + c * BULK_LEN, length=BULK_LEN)
+        d.last = True
+        tb.ram.write(BULK_DESC + 32 * c, d.pack())
+        await tb.start(c, BULK_DESC + 32 * c, irq_enable=0)
+
+
 async def run_transfer(
-    tb: DmacTB, lines: RequestLines, case: dict[str, int], direction: str, period: int
-) -> tuple[bool, int]:
-    """One transfer at ``period`` cycles per element: (kept up, request-to-AR cycles).
+    tb: DmacTB,
+    lines: RequestLines,
+    case: dict[str, int],
+    direction: str,
+    period: int,
+    bulk: list[int] | None = None,
+) -> tuple[bool, int, list[int]]:
+    """One transfer at ``period`` cycles per element: (kept up, first request-to-AR cycles,
+    every request's latency), with bulk copies on the channels ``bulk`` meanwhile.
 
     The channel is started first and waits; the device appears on its line after, so
     the latency is that of a channel waiting for its device."""
@@ -88,9 +145,12 @@ async def run_transfer(
     tb.ram.write(DESC, desc.pack())
     await tb.chan_write(0, r.DMAC_CHAN_CFG_OFFSET, cfg_value(flow, line, width, burst))
     await tb.start(0, DESC)
+    if bulk:
+        await start_bulk(tb, bulk)
     await ClockCycles(dut.clk, 60)
     first_ar = FirstAr(tb)
     req = cocotb.start_soon(first_request(dut, line))
+    each = RequestLatency(tb, line, 0)
     dev: UartModel | AdcModel
     if direction == "mem2dev":
         dev = UartModel(
@@ -125,11 +185,17 @@ async def run_transfer(
     t_req = await req
     latency = (first_ar.cycle or t_req) - t_req
     first_ar.task.cancel()
+    each.stop()
     kept_up = dev.overruns == 0 and dev.underruns == 0 and not dev.errors
+    for c in bulk or []:
+        status = await tb.chan_read(c, r.DMAC_CHAN_STATUS_OFFSET)
+        assert status & (1 << r.DMAC_CHAN_STATUS_BUSY_LSB), f"bulk copy of channel {c} ended first"
+    for c in bulk or []:
+        await tb.wait_idle(c, timeout_us=20_000)
     tb.ram.clear_mmio()
     lines.unregister(dev)
     await ClockCycles(dut.clk, 4)
-    return kept_up, latency
+    return kept_up, latency, each.latencies
 
 
 @cocotb.test()
@@ -146,7 +212,7 @@ async def run_cases(dut) -> None:  # type: ignore[no-untyped-def]
             best = None
             first_latency = None
             for period in PERIODS:
-                ok, lat = await run_transfer(tb, lines, case, direction, period)
+                ok, lat, _ = await run_transfer(tb, lines, case, direction, period)
                 if first_latency is None:
                     first_latency = lat
                 if not ok:
@@ -164,6 +230,13 @@ async def run_cases(dut) -> None:  # type: ignore[no-untyped-def]
                 "request_to_bus": first_latency,
                 "fastest_period": best,
             }
+            for key, bulk in (("alone", []), ("bulk1", [1]), ("bulk3", [1, 2, 3])):
+                _, _, each = await run_transfer(tb, lines, case, direction, LOADED_PERIOD, bulk)
+                assert each, "no request was served"
+                each.sort()
+                rec[f"requests_{key}"] = len(each)
+                rec[f"latency_{key}"] = [each[0], each[len(each) // 2], each[-1]]
+                await ClockCycles(dut.clk, 20)
             out.write(json.dumps(rec) + "\n")
             out.flush()
     out.close()

@@ -182,18 +182,27 @@ def system_table(records: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+LOADS = ("alone", "bulk1", "bulk3")
+
+
 def device_table(records: list[dict[str, object]]) -> str:
+    """The device rows; the last three columns are each request's request->bus cycles (min /
+    median / max) at tb/bench_dev.py's LOADED_PERIOD, alone and beside 1 and 3 bulk copies."""
     head = (
         f"{'device':<8} {'DW':>3} {'memory':<7} {'elem':>4} {'burst':>5} {'fifo':>4} "
-        f"{'request->bus':>12} {'fastest':>14}"
+        f"{'request->bus':>12} {'fastest':>14}" + "".join(f" {k:>12}" for k in LOADS)
     )
     lines = [head, "-" * len(head)]
     for r in records:
         fastest = r["fastest_period"]
         rate = f"{fastest} cyc/elem" if fastest is not None else "none tried"
+        loads = "".join(
+            " {:>12}".format("/".join(str(v) for v in r[f"latency_{k}"]))  # type: ignore[attr-defined]
+            for k in LOADS
+        )
         lines.append(
             f"{r['direction']:<8} {r['data_width']:>3} {r['memory']:<7} {r['element_bytes']:>4} "
-            f"{r['maxburst']:>5} {r['fifo_depth']:>4} {r['request_to_bus']:>12} {rate:>14}"
+            f"{r['maxburst']:>5} {r['fifo_depth']:>4} {r['request_to_bus']:>12} {rate:>14}{loads}"
         )
     return "\n".join(lines)
 
