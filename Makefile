@@ -79,7 +79,7 @@ formal: $(STAMP)
 	$(PY) -m tools.formal $(FORMAL_TASKS)
 
 # Synthesis (Yosys, nextpnr-ecp5 from PyPI): LUTs, FFs, RAM, Fmax of the default and the
-# largest configuration; writes build/synth.json. CONFIG=default|largest|all.
+# largest configuration; writes build/synth.json. CONFIG=default|largest|all|channels.
 # Fails on a latch, a combinational loop or an unwaived Yosys warning.
 synth: $(STAMP)
 	$(PY) -m tools.synth --config $(or $(CONFIG),all)

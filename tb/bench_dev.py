@@ -115,8 +115,8 @@ class RequestLatency:
 async def start_bulk(tb: DmacTB, chans: list[int]) -> None:
     """A memory-to-memory copy of BULK_LEN bytes on each channel of ``chans``."""
     for c in chans:
-        d = Descriptor(src=BULK_SRC + c * BULK_LEN, dst=BULK_DST + c * BULK_LEN, length=BULK_LEN)
-        d.last = True
+        src, dst = BULK_SRC + c * BULK_LEN, BULK_DST + c * BULK_LEN
+        d = Descriptor(src=src, dst=dst, length=BULK_LEN, last=True)
         tb.ram.write(BULK_DESC + 32 * c, d.pack())
         await tb.start(c, BULK_DESC + 32 * c, irq_enable=0)
 

