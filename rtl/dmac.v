@@ -6,8 +6,8 @@
 //   +- dmac_axil_slave   AXI4-Lite slave -> register strobes
 //   +- dmac_csr          global registers, routing to the channel blocks
 //   +- dmac_chan [n]     per-channel registers, interrupts, coalescing
+//   +- dmac_desc_fetch   descriptor reads ahead of the data for every channel
 //   +- dmac_lane [n]     per-channel pipeline of descriptor jobs
-//   |  +- dmac_desc_fetch  descriptor reads ahead of the data, several per burst
 //   |  +- dmac_rd_mover    read bursts -> data FIFO
 //   |  +- dmac_fifo        descriptor, job and data queues
 //   |  +- dmac_realign     source-aligned -> destination-aligned beats
@@ -247,9 +247,7 @@ wire [NUM_CHANNELS*ADDR_W-1:0]    l_ar_addr;
 wire [NUM_CHANNELS*8-1:0]         l_ar_len;
 wire [NUM_CHANNELS*3-1:0]         l_ar_size;
 wire [NUM_CHANNELS*2-1:0]         l_ar_burst;
-wire [NUM_CHANNELS-1:0]           l_ar_kind;
 wire [NUM_CHANNELS-1:0]           l_r_valid;
-wire [NUM_CHANNELS-1:0]           l_r_kind;
 wire [NUM_CHANNELS*DATA_WIDTH-1:0] l_r_data;
 wire [NUM_CHANNELS*2-1:0]         l_r_resp;
 wire [NUM_CHANNELS-1:0]           l_r_last;
@@ -277,6 +275,35 @@ wire [NUM_CHANNELS-1:0]           l_ws_last;
 wire [NUM_CHANNELS-1:0]           l_b_valid;
 wire [NUM_CHANNELS-1:0]           l_b_kind;
 wire [NUM_CHANNELS*2-1:0]         l_b_resp;
+
+// The shared descriptor fetcher and each lane's side of it
+wire [NUM_CHANNELS-1:0]           f_start;
+wire [NUM_CHANNELS*64-1:0]        f_start_ptr;
+wire [NUM_CHANNELS-1:0]           f_halt;
+wire [NUM_CHANNELS-1:0]           f_hold;
+wire [NUM_CHANNELS*6-1:0]         f_room;
+wire [NUM_CHANNELS-1:0]           f_push;
+wire [3:0]                        f_err;
+wire                              f_fetched;
+wire [ADDR_W-1:0]                 f_addr;
+wire [ADDR_W-1:0]                 f_src;
+wire [ADDR_W-1:0]                 f_dst;
+wire [31:0]                       f_len;
+wire                              f_irq;
+wire                              f_last;
+wire [NUM_CHANNELS*64-1:0]        f_bad_ptr;
+wire [NUM_CHANNELS-1:0]           f_quiet;
+wire                              f_ar_valid;
+wire                              f_ar_ready;
+wire [ADDR_W-1:0]                 f_ar_addr;
+wire [7:0]                        f_ar_len;
+wire [1:0]                        f_ar_prio;
+wire                              f_ar_soon;
+wire [(NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1)-1:0] f_ar_chan;
+wire                              f_r_valid;
+wire [DATA_WIDTH-1:0]             f_r_data;
+wire [1:0]                        f_r_resp;
+wire                              f_r_last;
 
 genvar n;
 generate
@@ -383,15 +410,28 @@ generate
             .cur_desc(cur_desc),
             .residue(residue),
             .paused(paused),
+            .f_start(f_start[n]),
+            .f_halt(f_halt[n]),
+            .f_hold(f_hold[n]),
+            .f_room(f_room[n*6 +: 6]),
+            .f_push(f_push[n]),
+            .f_err(f_err),
+            .f_fetched(f_fetched),
+            .f_addr(f_addr),
+            .f_src(f_src),
+            .f_dst(f_dst),
+            .f_len(f_len),
+            .f_irq(f_irq),
+            .f_last(f_last),
+            .bad_ptr(f_bad_ptr[n*64 +: 64]),
+            .f_quiet(f_quiet[n]),
             .ar_valid(l_ar_valid[n]),
             .ar_ready(l_ar_ready[n]),
             .ar_addr(l_ar_addr[n*ADDR_W +: ADDR_W]),
             .ar_len(l_ar_len[n*8 +: 8]),
             .ar_size(l_ar_size[n*3 +: 3]),
             .ar_burst(l_ar_burst[n*2 +: 2]),
-            .ar_kind(l_ar_kind[n]),
             .r_valid(l_r_valid[n]),
-            .r_kind(l_r_kind[n]),
             .r_data(l_r_data[n*DATA_WIDTH +: DATA_WIDTH]),
             .r_resp(l_r_resp[n*2 +: 2]),
             .r_last(l_r_last[n]),
@@ -417,6 +457,7 @@ generate
             .b_resp(l_b_resp[n*2 +: 2])
         );
 
+        assign f_start_ptr[n*64 +: 64] = start_ptr;
         assign chan_req[n*3 +: 3] = cfg_req;
         assign chan_dev[n] = line_ok;
     end
@@ -438,6 +479,46 @@ end
 
 assign irq = |chan_irq;
 
+dmac_desc_fetch #(
+    .NUM_CHANNELS(NUM_CHANNELS),
+    .DATA_WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(ADDR_WIDTH),
+    .MAX_BURST_LEN(MAX_BURST_LEN),
+    .DESC_PREFETCH(DESC_PREFETCH),
+    .ROOM_W(6)
+) fetch_inst (
+    .clk(clk),
+    .rst(rst),
+    .start(f_start),
+    .start_ptr(f_start_ptr),
+    .halt(f_halt),
+    .hold(f_hold),
+    .room(f_room),
+    .prio(chan_prio),
+    .ar_addr(f_ar_addr),
+    .ar_len(f_ar_len),
+    .ar_prio(f_ar_prio),
+    .ar_soon(f_ar_soon),
+    .ar_chan(f_ar_chan),
+    .ar_valid(f_ar_valid),
+    .ar_ready(f_ar_ready),
+    .r_data(f_r_data),
+    .r_resp(f_r_resp),
+    .r_last(f_r_last),
+    .r_valid(f_r_valid),
+    .push(f_push),
+    .push_err(f_err),
+    .push_fetched(f_fetched),
+    .push_addr(f_addr),
+    .push_src(f_src),
+    .push_dst(f_dst),
+    .push_len(f_len),
+    .push_irq(f_irq),
+    .push_last(f_last),
+    .bad_ptr(f_bad_ptr),
+    .quiet(f_quiet)
+);
+
 dmac_axi_mux #(
     .NUM_CHANNELS(NUM_CHANNELS),
     .DATA_WIDTH(DATA_WIDTH),
@@ -453,9 +534,7 @@ dmac_axi_mux #(
     .l_ar_len(l_ar_len),
     .l_ar_size(l_ar_size),
     .l_ar_burst(l_ar_burst),
-    .l_ar_kind(l_ar_kind),
     .l_r_valid(l_r_valid),
-    .l_r_kind(l_r_kind),
     .l_r_data(l_r_data),
     .l_r_resp(l_r_resp),
     .l_r_last(l_r_last),
@@ -479,6 +558,17 @@ dmac_axi_mux #(
     .l_b_valid(l_b_valid),
     .l_b_kind(l_b_kind),
     .l_b_resp(l_b_resp),
+    .f_ar_valid(f_ar_valid),
+    .f_ar_ready(f_ar_ready),
+    .f_ar_addr(f_ar_addr),
+    .f_ar_len(f_ar_len),
+    .f_ar_prio(f_ar_prio),
+    .f_ar_soon(f_ar_soon),
+    .f_ar_chan(f_ar_chan),
+    .f_r_valid(f_r_valid),
+    .f_r_data(f_r_data),
+    .f_r_resp(f_r_resp),
+    .f_r_last(f_r_last),
     .m_axi_awid(m_axi_awid),
     .m_axi_awaddr(m_axi_awaddr),
     .m_axi_awlen(m_axi_awlen),

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// AXI4 master port shared by the channels' lanes: burst-by-burst arbitration of AR and AW, W in AW order, R and B routed by ID.
+// AXI4 master port shared by the channels' lanes and the descriptor fetcher: burst-by-burst arbitration of AR and AW, W in AW order, R and B routed by ID.
 //
 // IDs: {kind, channel}, kind 1 for descriptor reads and status writes, 0 for
 // data, so each channel's reads (and writes) of one kind come back in order
 // while different channels and kinds may be reordered and interleaved by the
-// interconnect.  A channel that is stalled (paused, waiting for data, or out
+// interconnect.  Descriptor reads come from the one fetcher all channels
+// share, and all carry {1, 0}, so they come back in the order they were
+// issued (status writes keep {1, n}).  A channel that is stalled (paused, waiting for data, or out
 // of credits) simply does not request, so it never holds the others back.
 // A request shown on the bus stays there, unchanged, until it is taken.
 `resetall
@@ -40,11 +42,9 @@ module dmac_axi_mux #(
     input  wire [NUM_CHANNELS*8-1:0]        l_ar_len,
     input  wire [NUM_CHANNELS*3-1:0]        l_ar_size,
     input  wire [NUM_CHANNELS*2-1:0]        l_ar_burst,
-    input  wire [NUM_CHANNELS-1:0]          l_ar_kind,
     // Read data and write responses, registered, to the lanes: each lane
     // has its own copy, loaded with the beats and responses its ID names
     output reg  [NUM_CHANNELS-1:0]          l_r_valid,
-    output reg  [NUM_CHANNELS-1:0]          l_r_kind,
     output reg  [NUM_CHANNELS*DATA_WIDTH-1:0] l_r_data,
     output reg  [NUM_CHANNELS*2-1:0]        l_r_resp,
     output reg  [NUM_CHANNELS-1:0]          l_r_last,
@@ -71,6 +71,22 @@ module dmac_axi_mux #(
     output reg  [NUM_CHANNELS-1:0]          l_b_valid,
     output reg  [NUM_CHANNELS-1:0]          l_b_kind,
     output reg  [NUM_CHANNELS*2-1:0]        l_b_resp,
+
+    /*
+     * Descriptor fetcher: its reads (INCR, full width) at priority f_ar_prio
+     */
+    input  wire                             f_ar_valid,
+    output wire                             f_ar_ready,
+    input  wire [ADDR_WIDTH-1:0]            f_ar_addr,
+    input  wire [7:0]                       f_ar_len,
+    input  wire [1:0]                       f_ar_prio,
+    // The fetcher's request comes next cycle; the channel of the one on AR
+    input  wire                             f_ar_soon,
+    input  wire [(NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1)-1:0] f_ar_chan,
+    output reg                              f_r_valid,
+    output reg  [DATA_WIDTH-1:0]            f_r_data,
+    output reg  [1:0]                       f_r_resp,
+    output reg                              f_r_last,
 
     /*
      * AXI4 master
@@ -114,6 +130,8 @@ module dmac_axi_mux #(
 
 localparam CHAN_W = NUM_CHANNELS > 1 ? $clog2(NUM_CHANNELS) : 1;
 localparam DATA_BYTES = DATA_WIDTH / 8;
+localparam integer SIZE_I = $clog2(DATA_BYTES);
+localparam [2:0] SIZE_FULL = SIZE_I[2:0];
 // Bursts granted on AW whose W beats have not all been sent, at most.  A
 // burst granted now waits on W behind no more than these, whatever their
 // channel's priority: a device channel's few beats are not queued behind a
@@ -138,7 +156,8 @@ function [ID_WIDTH-1:0] make_id;
 endfunction
 
 /*
- * AR: the arbiter's grant is registered and one-hot (chosen from the
+ * AR: the lanes' data reads and the descriptor fetcher's reads.  The
+ * arbiter's grant is registered and one-hot (chosen from the
  * previous cycle's requests, so the lanes' request logic and their ready
  * are not in one path: a lane's ready is one gate of flip-flops and its own
  * valid), and the granted request goes through a register slice
@@ -147,38 +166,69 @@ endfunction
  * unchanged, until it is taken.
  */
 localparam AR_W = ID_WIDTH + ADDR_WIDTH + 8 + 3 + 2;
-wire [NUM_CHANNELS-1:0] ar_grant;
-wire [CHAN_W-1:0]       ar_grant_idx;
+// Requesters: the lanes' data reads, then the fetcher (index NUM_CHANNELS)
+localparam AR_PORTS = NUM_CHANNELS + 1;
+localparam AR_IDX_W = $clog2(AR_PORTS);
+wire [AR_PORTS-1:0]          ar_req   = {f_ar_valid, l_ar_valid};
+// What the arbiter chooses from: the fetcher a cycle before its request (it
+// is registered in the fetcher, the grant here: so a fetch after the grant
+// served a lane does not wait a cycle for it); with no request, the lane of
+// the channel the last fetch was for, which asks for its data next (so the
+// grant is parked there, not on the fetcher).
+reg  [NUM_CHANNELS-1:0]      ar_park_reg;
+wire [AR_PORTS-1:0]          ar_ask   = {f_ar_valid || f_ar_soon, l_ar_valid};
+wire [AR_PORTS-1:0]          ar_choose = |ar_ask ? ar_ask : {1'b0, ar_park_reg};
+wire [AR_PORTS*ADDR_WIDTH-1:0] ar_addr = {f_ar_addr, l_ar_addr};
+wire [AR_PORTS*8-1:0]        ar_len   = {f_ar_len, l_ar_len};
+wire [AR_PORTS*3-1:0]        ar_size  = {SIZE_FULL, l_ar_size};
+wire [AR_PORTS*2-1:0]        ar_burst = {2'b01, l_ar_burst};
+// The fetcher's reads arbitrate at the priority it asks for (see dmac_desc_fetch).
+wire [2*AR_PORTS-1:0]        ar_prio  = {f_ar_prio, prio};
+wire [AR_PORTS-1:0]     ar_grant;
+wire [AR_IDX_W-1:0]     ar_grant_idx;
 wire                    ar_s_ready;
-// The grant is registered: the granted lane is served if it still requests.
-wire                    ar_s_valid = |(ar_grant & l_ar_valid);
+// The grant is registered: the granted requester is served if it still requests.
+wire                    ar_s_valid = |(ar_grant & ar_req);
 wire                    ar_take = ar_s_valid && ar_s_ready;
+wire                    ar_grant_f = ar_grant[NUM_CHANNELS];
+wire [ID_WIDTH-1:0]     ar_id = ar_grant_f ? make_id(1'b1, {CHAN_W{1'b0}})
+                                           : make_id(1'b0, ar_grant_idx[CHAN_W-1:0]);
 
-assign l_ar_ready = ar_grant & l_ar_valid & {NUM_CHANNELS{ar_s_ready}};
+assign l_ar_ready = ar_grant[NUM_CHANNELS-1:0] & l_ar_valid & {NUM_CHANNELS{ar_s_ready}};
+assign f_ar_ready = ar_grant_f && f_ar_valid && ar_s_ready;
 
 dmac_arbiter #(
-    .PORTS(NUM_CHANNELS)
+    .PORTS(AR_PORTS)
 ) ar_arbiter_inst (
     .clk(clk),
     .rst(rst),
-    .req(l_ar_valid),
+    .req(ar_choose),
     .enable(1'b1),
-    .prio(prio),
+    .prio(ar_prio),
     .accept(ar_take),
     .grant(ar_grant),
     .grant_idx(ar_grant_idx)
 );
+
+always @(posedge clk) begin
+    if (ar_take) begin
+        ar_park_reg <= ar_grant_f ? {{(NUM_CHANNELS-1){1'b0}}, 1'b1} << f_ar_chan : {NUM_CHANNELS{1'b0}};
+    end
+    if (rst) begin
+        ar_park_reg <= {NUM_CHANNELS{1'b0}};
+    end
+end
 
 dmac_skid #(
     .WIDTH(AR_W)
 ) ar_slice_inst (
     .clk(clk),
     .rst(rst),
-    .s_data({make_id(l_ar_kind[ar_grant_idx], ar_grant_idx),
-             l_ar_addr[ar_grant_idx*ADDR_WIDTH +: ADDR_WIDTH],
-             l_ar_len[ar_grant_idx*8 +: 8],
-             l_ar_size[ar_grant_idx*3 +: 3],
-             l_ar_burst[ar_grant_idx*2 +: 2]}),
+    .s_data({ar_id,
+             ar_addr[ar_grant_idx*ADDR_WIDTH +: ADDR_WIDTH],
+             ar_len[ar_grant_idx*8 +: 8],
+             ar_size[ar_grant_idx*3 +: 3],
+             ar_burst[ar_grant_idx*2 +: 2]}),
     .s_valid(ar_s_valid),
     .s_ready(ar_s_ready),
     .m_data({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}),
@@ -383,20 +433,27 @@ assign m_axi_bready  = 1'b1;
  */
 reg [NUM_CHANNELS-1:0] r_hit;
 reg [NUM_CHANNELS-1:0] b_hit;
+// (every descriptor read is the fetcher's)
+wire                   f_hit = m_axi_rvalid && (m_axi_rid >> CHAN_W) == {{(ID_WIDTH-1){1'b0}}, 1'b1};
 integer h;
 always @* begin
     for (h = 0; h < NUM_CHANNELS; h = h + 1) begin
-        r_hit[h] = m_axi_rvalid && m_axi_rid == make_id(m_axi_rid[CHAN_W], h[CHAN_W-1:0]);
+        r_hit[h] = m_axi_rvalid && m_axi_rid == make_id(1'b0, h[CHAN_W-1:0]);
         b_hit[h] = m_axi_bvalid && m_axi_bid == make_id(m_axi_bid[CHAN_W], h[CHAN_W-1:0]);
     end
 end
 integer c;
 always @(posedge clk) begin
+    f_r_valid <= f_hit;
+    if (f_hit) begin
+        f_r_data <= m_axi_rdata;
+        f_r_resp <= m_axi_rresp;
+        f_r_last <= m_axi_rlast;
+    end
     for (c = 0; c < NUM_CHANNELS; c = c + 1) begin
         l_r_valid[c] <= r_hit[c];
         l_b_valid[c] <= b_hit[c];
         if (r_hit[c]) begin
-            l_r_kind[c]                       <= m_axi_rid[CHAN_W];
             l_r_data[c*DATA_WIDTH +: DATA_WIDTH] <= m_axi_rdata;
             l_r_resp[c*2 +: 2]                <= m_axi_rresp;
             l_r_last[c]                       <= m_axi_rlast;
@@ -407,6 +464,7 @@ always @(posedge clk) begin
         end
     end
     if (rst) begin
+        f_r_valid <= 1'b0;
         l_r_valid <= {NUM_CHANNELS{1'b0}};
         l_b_valid <= {NUM_CHANNELS{1'b0}};
     end

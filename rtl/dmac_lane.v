@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// One channel's data path: descriptor fetch, job dispatch, read mover, data FIFO, realigner, write mover, status write-back.
+// One channel's data path: descriptor queue (filled by the shared dmac_desc_fetch), job dispatch, read mover, data FIFO, realigner, write mover, status write-back.
 //
 // A chain runs as a pipeline of jobs (one job per descriptor), each numbered
-// with a sequence number: the fetcher reads descriptors ahead into a queue;
+// with a sequence number: the fetcher (shared by all channels, outside the
+// lane) reads descriptors ahead into the lane's queue;
 // dispatch hands the next one to the read mover as soon as the previous
 // one's reads are all issued, and queues it for the write side and for
 // completion; the write side announces a job's bursts once its data is in
@@ -90,7 +91,29 @@ module dmac_lane #(
     output wire                         paused,
 
     /*
-     * Bus requests of this channel (kind 1: descriptor or status, 0: data)
+     * The shared descriptor fetcher (dmac_desc_fetch): this channel's start,
+     * whether it may fetch, the room in its descriptor queue; its entries
+     * (f_push with the fetcher's entry bus), its last refused pointer and
+     * whether a fetch of it is in flight
+     */
+    output wire                         f_start,
+    output wire                         f_halt,
+    output wire                         f_hold,
+    output wire [5:0]                   f_room,
+    input  wire                         f_push,
+    input  wire [3:0]                   f_err,
+    input  wire                         f_fetched,
+    input  wire [ADDR_WIDTH-1:0]        f_addr,
+    input  wire [ADDR_WIDTH-1:0]        f_src,
+    input  wire [ADDR_WIDTH-1:0]        f_dst,
+    input  wire [31:0]                  f_len,
+    input  wire                         f_irq,
+    input  wire                         f_last,
+    input  wire [63:0]                  bad_ptr,
+    input  wire                         f_quiet,
+
+    /*
+     * Bus requests of this channel (AR: data; AW: kind 1 status, 0 data)
      */
     output wire                         ar_valid,
     input  wire                         ar_ready,
@@ -98,9 +121,7 @@ module dmac_lane #(
     output wire [7:0]                   ar_len,
     output wire [2:0]                   ar_size,
     output wire [1:0]                   ar_burst,
-    output wire                         ar_kind,
     input  wire                         r_valid,
-    input  wire                         r_kind,
     input  wire [DATA_WIDTH-1:0]        r_data,
     input  wire [1:0]                   r_resp,
     input  wire                         r_last,
@@ -210,60 +231,17 @@ reg clear_reg;
 wire clear = clear_reg;
 
 /*
- * Descriptor fetch and queue
+ * Descriptor queue, and this channel's side of the shared fetcher
  */
 wire [DQ_W-1:0]       dq_count;
 wire [DQ_W-1:0]       dq_room = DQ_DEPTH[DQ_W-1:0] - dq_count;
-wire [ADDR_WIDTH-1:0] f_ar_addr;
-wire [7:0]            f_ar_len;
-wire                  f_ar_valid;
-wire                  f_ar_ready;
-wire                  f_push;
-wire [3:0]            f_err;
-wire                  f_fetched;
-wire [ADDR_WIDTH-1:0] f_addr;
-wire [ADDR_WIDTH-1:0] f_src;
-wire [ADDR_WIDTH-1:0] f_dst;
-wire [31:0]           f_len;
-wire                  f_irq;
-wire                  f_last;
-wire [63:0]           bad_ptr;
-wire                  f_quiet;
 
-dmac_desc_fetch #(
-    .DATA_WIDTH(DATA_WIDTH),
-    .ADDR_WIDTH(ADDR_WIDTH),
-    .MAX_BURST_LEN(MAX_BURST_LEN),
-    .DESC_PREFETCH(DESC_PREFETCH),
-    .ROOM_W(DQ_W)
-) fetch_inst (
-    .clk(clk),
-    .rst(rst),
-    .start(start_reg),
-    .start_ptr(start_ptr),
-    .halt(!running_reg || halting_reg || failed_reg || stop_all_reg),
-    .hold(pause_reg),
-    .room(dq_room),
-    .ar_addr(f_ar_addr),
-    .ar_len(f_ar_len),
-    .ar_valid(f_ar_valid),
-    .ar_ready(f_ar_ready),
-    .r_data(r_data),
-    .r_resp(r_resp),
-    .r_last(r_last),
-    .r_valid(r_valid && r_kind),
-    .push(f_push),
-    .push_err(f_err),
-    .push_fetched(f_fetched),
-    .push_addr(f_addr),
-    .push_src(f_src),
-    .push_dst(f_dst),
-    .push_len(f_len),
-    .push_irq(f_irq),
-    .push_last(f_last),
-    .bad_ptr(bad_ptr),
-    .quiet(f_quiet)
-);
+assign f_start = start_reg;
+assign f_halt  = !running_reg || halting_reg || failed_reg || stop_all_reg;
+assign f_hold  = pause_reg;
+wire [DQ_W+5:0]       f_room_wide = {6'd0, dq_room};
+assign f_room  = f_room_wide[5:0];
+wire unused_room = &{1'b0, f_room_wide[DQ_W+5:6]};
 
 /*
  * Descriptor checks, made as each descriptor enters the queue (CFG does not
@@ -558,7 +536,7 @@ dmac_rd_mover #(
     .r_data(r_data),
     .r_resp(r_resp),
     .r_last(r_last),
-    .r_valid(r_valid && !r_kind),
+    .r_valid(r_valid),
     .beat_data(rd_beat_data),
     .beat_poison(rd_beat_poison),
     .beat_valid(rd_beat_valid),
@@ -1185,19 +1163,14 @@ assign ws_strb  = wb_status ? wb_strb_image[WB_FIRST + wb_sub_lo*DATA_BYTES +: D
 assign ws_last  = wb_beat_reg == wb_last_reg;
 
 /*
- * Bus requests: descriptor/status first, held until taken
+ * Bus requests: data reads; on AW status first, held until taken
  */
-reg  ar_lock_reg;
-reg  ar_lock_kind_reg;
-wire ar_sel_f = ar_lock_reg ? ar_lock_kind_reg : f_ar_valid;
-assign ar_valid    = ar_sel_f ? f_ar_valid : rd_ar_valid;
-assign ar_addr     = ar_sel_f ? f_ar_addr : rd_ar_addr;
-assign ar_len      = ar_sel_f ? f_ar_len : rd_ar_len;
-assign ar_size     = ar_sel_f ? SIZE[2:0] : rd_ar_size;
-assign ar_burst    = ar_sel_f ? 2'b01 : rd_ar_burst;
-assign ar_kind     = ar_sel_f;
-assign f_ar_ready  = ar_sel_f && ar_ready;
-assign rd_ar_ready = !ar_sel_f && ar_ready;
+assign ar_valid    = rd_ar_valid;
+assign ar_addr     = rd_ar_addr;
+assign ar_len      = rd_ar_len;
+assign ar_size     = rd_ar_size;
+assign ar_burst    = rd_ar_burst;
+assign rd_ar_ready = ar_ready;
 
 reg  aw_lock_reg;
 reg  aw_lock_kind_reg;
@@ -1555,12 +1528,9 @@ always @(posedge clk) begin
 end
 
 always @(posedge clk) begin
-    ar_lock_reg      <= ar_valid && !ar_ready;
-    ar_lock_kind_reg <= ar_sel_f;
     aw_lock_reg      <= aw_valid && !aw_ready;
     aw_lock_kind_reg <= aw_sel_s;
     if (rst) begin
-        ar_lock_reg <= 1'b0;
         aw_lock_reg <= 1'b0;
     end
 end

@@ -116,7 +116,7 @@ class Burst:
 
     is_write: bool
     chan: int
-    desc: bool  # descriptor fetch or status write (the channel's second ID)
+    desc: bool  # descriptor fetch (the fetcher's ID) or status write (the channel's second ID)
     addr: int
     beats: int
     resp: int  # the worst response of the burst (0 OKAY ... 3 DECERR)
@@ -294,10 +294,13 @@ class Collector:
         data_bytes: int,
         max_burst_len: int,
         chan_bits: int,
+        owners: Any | None = None,
     ) -> None:
         self.data_bytes = data_bytes
         self.max_burst_len = max_burst_len
         self.chan_bits = chan_bits
+        # tb.fetch_owners.FetchOwners: a descriptor read's channel (its ID has none)
+        self.owners = owners
         self.bursts: list[Burst] = []
         self.controls: list[Control] = []
         self.other_cuts = 0  # cuts no bin explains (reported, not a bin)
@@ -307,11 +310,17 @@ class Collector:
             axil.add_write_callback(self._on_register_write)
 
     def _on_burst(self, b: Any) -> None:
+        chan = b.id & ((1 << self.chan_bits) - 1)
+        desc = bool(b.id >> self.chan_bits)
+        if desc and not b.is_write and self.owners is not None:
+            owner = self.owners.channel(b.addr, b.start_ns)
+            assert owner is not None, f"descriptor read at {b.addr:#x}: no channel recorded"
+            chan = owner
         self.bursts.append(
             Burst(
                 b.is_write,
-                b.id & ((1 << self.chan_bits) - 1),
-                bool(b.id >> self.chan_bits),
+                chan,
+                desc,
                 b.addr,
                 b.len + 1,
                 max(b.resp, default=0),

@@ -24,6 +24,7 @@ from sw import dmac_regs as r
 from sw.dmac_desc import Descriptor
 from tb.axi_checker import AxiBurst, AxiChecker, AxiLiteChecker
 from tb.dmac_model import ChainResult, DmacModel
+from tb.fetch_owners import FetchOwners
 from tb.models.axi_memory import AxiMemory
 from tb.models.iommu import Iommu
 from tb.models.memory_map import MemoryMap
@@ -72,8 +73,14 @@ class Params:
         return max(1, (self.NUM_CHANNELS - 1).bit_length())
 
     def axi_id(self, chan: int, desc: bool) -> int:
-        """AXI ID of a channel's data (desc False) or descriptor/status (desc True) bursts."""
+        """AXI ID of a channel's data bursts (desc False) or status writes (desc True)."""
         return (int(desc) << self.chan_bits) | chan
+
+    @property
+    def desc_read_id(self) -> int:
+        """AXI ID of every descriptor read: the shared fetcher's, whatever the channel
+        (tb/fetch_owners.py tells the channel)."""
+        return 1 << self.chan_bits
 
     def id_is_desc(self, axi_id: int) -> bool:
         return bool(axi_id >> self.chan_bits)
@@ -167,14 +174,21 @@ class DmacTB:
                 model.log.setLevel(logging.WARNING)
         self.axi_checker: AxiChecker | None = None
         self.axil_checker: AxiLiteChecker | None = None
+        self.fetch_owners: FetchOwners | None = None
         if checkers:
             self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
+            self.fetch_owners = FetchOwners(dut, self.params.desc_read_id)
             if os.environ.get("DMAC_TRACE"):
                 self.axi_checker.add_callback(self._trace)
             # The human-readable transaction log (tb/txlog.py), appended per test.
             self.txlog = log_from_env(
-                dut, self.axi_checker, CLK_NS, self.params.chan_bits, self.params.data_bytes
+                dut,
+                self.axi_checker,
+                CLK_NS,
+                self.params.chan_bits,
+                self.params.data_bytes,
+                self.fetch_owners,
             )
 
     def _trace(self, b: AxiBurst) -> None:

@@ -90,6 +90,7 @@ from sw.mm.page_alloc import PAGE_SIZE, PageAllocator
 from sw.platform import IRQ_HANDLED, IRQ_NONE
 from tb.axi_checker import AxiChecker, AxiLiteChecker
 from tb.dmac_tb import Params
+from tb.fetch_owners import FetchOwners
 from tb.models.axi_memory import AxiMemory, pause_pattern
 from tb.models.cpu import Cpu
 from tb.models.iommu import Iommu
@@ -260,7 +261,8 @@ class SystemTB:
             self.axi_checker = AxiChecker(dut, "m_axi", dut.clk, dut.rst)
             self.axil_checker = AxiLiteChecker(dut, "s_axil", dut.clk, dut.rst)
             params = Params.from_env()  # the AXI ID is {kind, channel}
-            log_from_env(dut, self.axi_checker, CLK_NS, params.chan_bits, params.data_bytes)
+            owners = FetchOwners(dut, params.desc_read_id)
+            log_from_env(dut, self.axi_checker, CLK_NS, params.chan_bits, params.data_bytes, owners)
         self._set_backpressure(backpressure)
         self._irq_event = Event()
         self._irq_status = 0

@@ -388,15 +388,17 @@ def inject(mem: BusMemory, rng: random.Random, plan: Plan, io: IovaSpace | None 
 
 
 async def descriptor_access(tb: DmacTB, chan: int, write: bool, nth: int, idle: list[bool]) -> None:
-    """Return at the ``nth`` (from 0) status write (``write``) or descriptor fetch of
-    ``chan`` accepted on the bus, or once ``idle[0]`` says every channel stopped."""
+    """Return at the ``nth`` (from 0) status write (``write``) of ``chan`` accepted on
+    the bus, or descriptor fetch of ``chan`` taken by the AXI mux from the shared fetcher
+    (a cycle or two before its AR reaches the bus; descriptor reads share one ID, the
+    fetcher's request names the channel), or once ``idle[0]`` says every channel stopped."""
     dut = tb.dut
     valid, ready, ident = (
         (dut.m_axi_awvalid, dut.m_axi_awready, dut.m_axi_awid)
         if write
-        else (dut.m_axi_arvalid, dut.m_axi_arready, dut.m_axi_arid)
+        else (dut.f_ar_valid, dut.f_ar_ready, dut.fetch_inst.ar_chan)
     )
-    want = tb.params.axi_id(chan, True)
+    want = tb.params.axi_id(chan, True) if write else chan
     seen = 0
     while not idle[0]:
         await RisingEdge(dut.clk)
@@ -413,22 +415,28 @@ def _handshake(valid, ready, ident, ids: set[int]) -> bool:  # type: ignore[no-u
 
 
 async def channel_quiet(tb: DmacTB, chan: int, nth: int, idle: list[bool]) -> None:
-    """Return when ``chan``'s bursts in flight (both of its IDs) drop to none for the
-    ``nth`` time (from 0), or once ``idle[0]`` says every channel stopped."""
+    """Return when ``chan``'s bursts in flight (its data reads and writes, status writes
+    and a descriptor fetch) drop to none for the ``nth`` time (from 0), or once ``idle[0]``
+    says every channel stopped.  Descriptor reads share one ID, so a fetch of ``chan`` is
+    the shared fetcher's own flag (``f_quiet``: from the request to the last descriptor)."""
     dut, p = tb.dut, tb.params
-    ids = {p.axi_id(chan, False), p.axi_id(chan, True)}
+    reads = {p.axi_id(chan, False)}
+    writes = {p.axi_id(chan, False), p.axi_id(chan, True)}
     flying = seen = 0
+    fetching = before_fetching = False
     while not idle[0]:
         await RisingEdge(dut.clk)
         await ReadOnly()
         before = flying
-        flying += _handshake(dut.m_axi_arvalid, dut.m_axi_arready, dut.m_axi_arid, ids)
-        flying += _handshake(dut.m_axi_awvalid, dut.m_axi_awready, dut.m_axi_awid, ids)
-        flying -= _handshake(dut.m_axi_bvalid, dut.m_axi_bready, dut.m_axi_bid, ids)
+        before_fetching = fetching
+        flying += _handshake(dut.m_axi_arvalid, dut.m_axi_arready, dut.m_axi_arid, reads)
+        flying += _handshake(dut.m_axi_awvalid, dut.m_axi_awready, dut.m_axi_awid, writes)
+        flying -= _handshake(dut.m_axi_bvalid, dut.m_axi_bready, dut.m_axi_bid, writes)
         if str(dut.m_axi_rlast.value) == "1":
-            flying -= _handshake(dut.m_axi_rvalid, dut.m_axi_rready, dut.m_axi_rid, ids)
+            flying -= _handshake(dut.m_axi_rvalid, dut.m_axi_rready, dut.m_axi_rid, reads)
         flying = max(flying, 0)  # bursts issued before this task started
-        if before and not flying:
+        fetching = not int(dut.f_quiet.value) >> chan & 1
+        if (before or before_fetching) and not (flying or fetching):
             if seen == nth:
                 break
             seen += 1
@@ -660,6 +668,7 @@ def collector(tb: DmacTB) -> coverage.Collector:
         data_bytes=tb.params.data_bytes,
         max_burst_len=tb.params.MAX_BURST_LEN,
         chan_bits=tb.params.chan_bits,
+        owners=tb.fetch_owners,
     )
 
 

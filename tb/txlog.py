@@ -11,7 +11,9 @@ edge the event completed on, as in the waves):
 * every change of the ``irq`` output and every request-line acknowledge.
 
 The channel and kind come from the AXI ID ({kind, channel}, see
-docs/architecture.md).  Enabled in the DMA benches by DMAC_TXLOG=<path>.
+docs/architecture.md); a descriptor read's channel, which its ID does not
+carry (one ID for the shared fetcher), from tb/fetch_owners.py.  Enabled in
+the DMA benches by DMAC_TXLOG=<path>.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from tb.axi_checker import AxiBurst, AxiChecker
+from tb.fetch_owners import FetchOwners
 
 RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
 DESC_SIZE = 32
@@ -35,9 +38,17 @@ class TransactionLog:
     bursts (the file is opened per line, so nothing is lost if the test stops)."""
 
     def __init__(  # type: ignore[no-untyped-def]
-        self, dut, checker: AxiChecker, path: Path, clk_ns: float, chan_bits: int, data_bytes: int
+        self,
+        dut,
+        checker: AxiChecker,
+        path: Path,
+        clk_ns: float,
+        chan_bits: int,
+        data_bytes: int,
+        owners: FetchOwners | None = None,
     ) -> None:
         self.dut = dut
+        self.owners = owners
         self.path = path
         self.clk_ns = clk_ns
         self.chan_bits = chan_bits
@@ -53,25 +64,28 @@ class TransactionLog:
             out.write(f"{cycle:>9}  {text}\n")
 
     def _burst(self, b: AxiBurst) -> None:
-        chan = b.id & ((1 << self.chan_bits) - 1)
+        chan: int | None = b.id & ((1 << self.chan_bits) - 1)
         meta = b.id >> self.chan_bits
         if b.is_write:
             kind = "status write" if meta else "data write"
         else:
             kind = "descriptor read" if meta else "data read"
+            if meta:
+                chan = self.owners.channel(b.addr, b.start_ns) if self.owners else None
         resps = sorted({RESP.get(x, str(x)) for x in b.resp})
         bad = any(x >= 2 for x in b.resp)
         size = 1 << b.size
         fixed = " FIXED" if b.burst == 0 else ""
+        who = "?" if chan is None else chan
         self.line(
             self._cycle(b.end_ns),
-            f"ch{chan} {kind:<15} {b.addr:#010x} {b.num_beats:>3} x {size}B{fixed} "
+            f"ch{who} {kind:<15} {b.addr:#010x} {b.num_beats:>3} x {size}B{fixed} "
             f"issued @{self._cycle(b.start_ns)} {'/'.join(resps)}" + ("  ERROR" if bad else ""),
         )
         if kind == "descriptor read" and not bad and b.data:
             self._descriptors(b, chan)
 
-    def _descriptors(self, b: AxiBurst, chan: int) -> None:
+    def _descriptors(self, b: AxiBurst, chan: int | None) -> None:
         # A fetch may read past the chain (several descriptors per burst): only the
         # descriptors the chain runs through are shown.
         raw = b"".join(d.to_bytes(self.data_bytes, "little") for d in b.data)
@@ -81,9 +95,10 @@ class TransactionLog:
             if b.addr + off != expect:
                 break
             expect = -1 if ctrl & 2 else nxt
+            who = "?" if chan is None else chan
             self.line(
                 self._cycle(b.end_ns),
-                f"ch{chan} descriptor      {b.addr + off:#010x} next {nxt:#x} src {src:#x} "
+                f"ch{who} descriptor      {b.addr + off:#010x} next {nxt:#x} src {src:#x} "
                 f"dst {dst:#x} len {length} ctrl {ctrl:#06x}",
             )
 
@@ -107,10 +122,15 @@ class TransactionLog:
 
 
 def log_from_env(  # type: ignore[no-untyped-def]
-    dut, checker: AxiChecker, clk_ns: float, chan_bits: int, data_bytes: int
+    dut,
+    checker: AxiChecker,
+    clk_ns: float,
+    chan_bits: int,
+    data_bytes: int,
+    owners: FetchOwners | None = None,
 ) -> TransactionLog | None:
     """The transaction log of ``DMAC_TXLOG=<path>``, if it is set."""
     path = os.environ.get("DMAC_TXLOG")
     if not path:
         return None
-    return TransactionLog(dut, checker, Path(path), clk_ns, chan_bits, data_bytes)
+    return TransactionLog(dut, checker, Path(path), clk_ns, chan_bits, data_bytes, owners)
