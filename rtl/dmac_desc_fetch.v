@@ -288,12 +288,16 @@ wire [7:0]  batch_len   = batch_beats[7:0] - 8'd1;
 wire unused_batch = &{1'b0, batch_beats[12:8]};
 
 // The fetches in flight, in issue order: channel, first descriptor's
-// address, and the address after it
+// address, and the address after it.  A fetch enters the queue the cycle
+// after it is issued, from the AR registers (its first beat comes three
+// cycles later at the earliest), so the choice of a channel does not reach
+// the queue's write port.
 wire                  q_valid;
 wire [CHAN_W-1:0]     q_chan;
 wire [ADDR_WIDTH-1:0] q_addr;
 wire [ADDR_WIDTH:0]   q_step;
-wire [ADDR_WIDTH:0]   g_step = {1'b0, g_ptr[ADDR_WIDTH-1:0]} + ADDR_STEP;
+reg                   issued_reg;
+wire [ADDR_WIDTH:0]   a_step = {1'b0, ar_addr} + ADDR_STEP;
 
 dmac_fifo #(
     .WIDTH(Q_W),
@@ -302,8 +306,8 @@ dmac_fifo #(
     .clk(clk),
     .rst(rst),
     .clear(1'b0),
-    .wr_data({grant_idx, g_ptr[ADDR_WIDTH-1:0], g_step}),
-    .wr_en(issue),
+    .wr_data({ar_chan, ar_addr, a_step}),
+    .wr_en(issued_reg),
     .full(),
     .rd_data({q_chan, q_addr, q_step}),
     .rd_valid(q_valid),
@@ -445,21 +449,28 @@ always @(posedge clk) begin
         ar_valid <= 1'b0;
     end
     ar_prio <= want_prio > prio[ar_chan*2 +: 2] ? want_prio : prio[ar_chan*2 +: 2];
-    if (issue) begin
-        ar_valid <= 1'b1;
+    // While AR is free its registers follow the granted channel's fetch,
+    // and while no descriptor is pushed the entry follows the granted
+    // channel's error entry, so an issue or a refusal only sets a valid
+    // (the choice does not reach a hundred enables).
+    issued_reg <= issue;
+    if (!ar_valid) begin
         ar_addr  <= g_ptr[ADDR_WIDTH-1:0];
         ar_len   <= batch_len;
         ar_chan  <= grant_idx;
     end
-
-    // A refused pointer: its error entry
-    if (refuse) begin
-        push         <= grant;
+    if (issue) begin
+        ar_valid <= 1'b1;
+    end
+    if (!dv_reg) begin
         push_err     <= g_misaligned ? DMAC_ERR_DESC_ALIGN : DMAC_ERR_ADDR_RANGE;
         push_fetched <= 1'b0;
         push_addr    <= g_ptr[ADDR_WIDTH-1:0];
         push_last    <= 1'b1;
         push_irq     <= 1'b0;
+    end
+    if (refuse) begin
+        push <= grant;
     end
 
     // First stage: the beat (a burst's beats complete whole descriptors, so
@@ -518,6 +529,7 @@ always @(posedge clk) begin
 
     if (rst) begin
         ar_valid     <= 1'b0;
+        issued_reg   <= 1'b0;
         ar_chan      <= {CHAN_W{1'b0}};
         ar_prio      <= 2'd0;
         push         <= {NUM_CHANNELS{1'b0}};
